@@ -1,0 +1,51 @@
+// Entry point: `npm run bench -- <command> [options]`. Errors meant for the user are printed as one
+// paragraph (exit 2); anything else is a bug and keeps its stack trace (exit 1).
+import { UserError } from './errors.ts';
+import { listCommand, listHelp } from './cli/commands/list.ts';
+import { runCommand, runHelp } from './cli/commands/run.ts';
+import { serveCommand, serveHelp } from './cli/commands/serve.ts';
+import { verifyCommand, verifyHelp } from './cli/commands/verify.ts';
+
+const commands: Record<string, { run: (argv: string[]) => Promise<number>; help: string; summary: string }> = {
+  run: { run: runCommand, help: runHelp, summary: 'run scenarios against targets and write results and reports (default)' },
+  serve: { run: serveCommand, help: serveHelp, summary: 'prepare and start one target, keep it running until Ctrl-C' },
+  verify: { run: verifyCommand, help: verifyHelp, summary: 'contract checks only; non-zero exit on a fail' },
+  list: { run: listCommand, help: listHelp, summary: 'targets, their endpoints, scenarios and profiles' },
+};
+
+const usage = `Usage: npm run bench -- [command] [options]
+
+Commands:
+${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  .join('\n')}
+
+\`npm run bench\` alone runs the quick profile of every scenario on every target.
+\`npm run bench -- <command> --help\` describes a command.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    console.log(rest[0] && commands[rest[0]] ? commands[rest[0]]!.help : usage);
+    return 0;
+  }
+  if (first === undefined || first.startsWith('-')) return runCommand(argv);
+  const command = commands[first];
+  if (!command) throw new UserError(`Unknown command "${first}".`, `Commands: ${Object.keys(commands).join(', ')}. See \`npm run bench -- --help\`.`);
+  return command.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UserError) {
+      process.stderr.write(`error: ${error.format()}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`internal error (a bug in the harness, please report it): ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,28 @@
+// `bench list`: targets (with the endpoints each serves), scenarios and profiles.
+import { PROFILES } from '../../config.ts';
+import { loadAllTargets } from '../../targets.ts';
+import { scenarios } from '../../../scenarios/index.ts';
+import { parseFlags } from '../args.ts';
+
+export const listHelp = `Usage: npm run bench -- list
+
+Lists the targets (and the endpoints each serves), the scenarios (and what they require), and the profiles.`;
+
+export async function listCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags('list', argv, {});
+  if (values.help) {
+    console.log(listHelp);
+    return 0;
+  }
+  console.log('Targets:');
+  for (const t of loadAllTargets()) {
+    const d = t.decl;
+    console.log(`  ${d.name.padEnd(12)} ${d.title}${d.baseline ? ' [baseline]' : ''}`);
+    console.log(`  ${''.padEnd(12)} ${d.language}, ${d.framework} on ${d.server}; endpoints: ${d.endpoints.join(' ')}`);
+  }
+  console.log('\nScenarios:');
+  for (const s of scenarios) console.log(`  ${s.name.padEnd(12)} ${s.description} Requires: ${s.requires.join(' ')}`);
+  console.log('\nProfiles:');
+  for (const [name, p] of Object.entries(PROFILES)) console.log(`  ${name.padEnd(12)} ${p.description}`);
+  return 0;
+}

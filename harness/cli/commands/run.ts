@@ -1,0 +1,170 @@
+// `bench run`: the main job. Plans targets × scenarios × load, runs them, keeps results after every
+// trial, writes the reports, and sets the exit code from what happened.
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadShapeFor, loadUserConfig, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, type UserConfig } from '../../config.ts';
+import { UserError } from '../../errors.ts';
+import { collectEnvironment } from '../../env/environment.ts';
+import { createAutocannonLoader } from '../../load/http-loader.ts';
+import { executeRun, plannedSeconds } from '../../run/execute.ts';
+import { markLatest, newRunId, ResultsStore } from '../../results/store.ts';
+import { RESULTS_SCHEMA_VERSION } from '../../schema.ts';
+import { cpuCount, parseCpuList, planCpus } from '../../runtime/cpus.ts';
+import { loadAllTargets, PROJECT_ROOT, selectByName } from '../../targets.ts';
+import type { ProfileName } from '../../types.ts';
+import { scenarios as allScenarios } from '../../../scenarios/index.ts';
+import { parseFlags } from '../args.ts';
+import { ConsoleProgress } from '../progress.ts';
+import { chooseRuntime } from '../runtime-choice.ts';
+import { fmtDuration, fmtInt } from '../../report/format.ts';
+import { writeReports } from '../write-reports.ts';
+import { installInterruptHandler } from '../interrupt.ts';
+
+export const RESULTS_ROOT = path.join(PROJECT_ROOT, 'results');
+
+export const runHelp = `Usage: npm run bench -- run [options]
+
+Runs the scenarios against the targets and writes results/<run-id>/results.json and report.md
+(results/latest points at the newest run). Results are saved after every trial; Ctrl-C stops
+cleanly and keeps what was measured.
+
+Options:
+  --targets a,b         targets to run (default: all; see \`list\`)
+  --scenarios a,b       scenarios to run (default: all; see \`list\`)
+  --profile NAME        quick (default): ${PROFILES.quick.description}
+                        full: ${PROFILES.full.description}
+  --runtime NAME        local (default, processes on this machine), docker (not available yet), auto
+  --connections LIST    connection levels, e.g. 16,64,256 (overrides the profile)
+  --duration SECONDS    length of each trial, e.g. 10 or 10s
+  --warmup SECONDS      warmup before each connection level (0 for none)
+  --trials N            trials per connection level
+  --target-cpus LIST    CPUs for the target, e.g. 1 or 2-3 (default: upper half of the CPUs)
+  --loader-cpus LIST    CPUs for the load generator (default: lower half of the CPUs)
+  --out DIR             output folder (default: results/<run-id>)
+  --config FILE         configuration file (default: bench.config.ts if present)
+  -h, --help            this help
+
+Exit code: 0 when every measurement is ok or skipped, 1 when one failed or was invalid,
+2 on bad input, 130 when interrupted.`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values } = parseFlags('run', argv, {
+    targets: { type: 'string' },
+    scenarios: { type: 'string' },
+    profile: { type: 'string' },
+    runtime: { type: 'string' },
+    connections: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    trials: { type: 'string' },
+    'target-cpus': { type: 'string' },
+    'loader-cpus': { type: 'string' },
+    out: { type: 'string' },
+    config: { type: 'string' },
+  });
+  if (values.help) {
+    console.log(runHelp);
+    return 0;
+  }
+  const configFile = values.config ?? path.join(PROJECT_ROOT, 'bench.config.ts');
+  if (values.config && !fs.existsSync(values.config)) throw new UserError(`--config: ${values.config} does not exist.`, 'Give the path of a bench.config.ts file.');
+  const config: UserConfig = await loadUserConfig(configFile);
+  if (values.profile !== undefined && values.profile !== 'quick' && values.profile !== 'full') {
+    throw new UserError(`--profile: "${values.profile}" is not a profile.`, 'Allowed values: quick, full.');
+  }
+  const profile: ProfileName = (values.profile as ProfileName | undefined) ?? config.profile ?? 'quick';
+  const overrides: UserConfig = {
+    ...config,
+    ...(values.connections !== undefined && { connections: parseConnections(values.connections) }),
+    ...(values.duration !== undefined && { durationS: parseDuration(values.duration, '--duration') }),
+    ...(values.warmup !== undefined && { warmupS: values.warmup === '0' ? 0 : parseDuration(values.warmup, '--warmup') }),
+    ...(values.trials !== undefined && { trials: parsePositiveInt(values.trials, '--trials') }),
+  };
+  const load = loadShapeFor(profile, overrides);
+  const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets !== undefined ? parseList(values.targets) : config.targets, 'target', '--targets');
+  const scenarios = selectByName(allScenarios, (s) => s.name, values.scenarios !== undefined ? parseList(values.scenarios) : config.scenarios, 'scenario', '--scenarios');
+  const cpus = planCpus(
+    cpuCount(),
+    values['target-cpus'] !== undefined ? parseCpuList(values['target-cpus'], '--target-cpus') : config.targetCpus,
+    values['loader-cpus'] !== undefined ? parseCpuList(values['loader-cpus'], '--loader-cpus') : config.loaderCpus,
+  );
+  const runtimeChoice = values.runtime ?? config.runtime ?? 'local';
+  const runId = newRunId();
+  const runDir = path.resolve(values.out ?? config.out ?? path.join(RESULTS_ROOT, runId));
+  const logDir = path.join(runDir, 'logs');
+  const runtime = chooseRuntime(runtimeChoice, { logDir });
+  fs.mkdirSync(logDir, { recursive: true });
+
+  const loader = createAutocannonLoader(cpus.loaderCpus);
+  const environment = await collectEnvironment({
+    projectRoot: PROJECT_ROOT,
+    loader: { name: loader.name, version: loader.version },
+    pinning: { ...cpus, method: 'taskset (target and loader on disjoint CPUs)' },
+  });
+  const store = new ResultsStore(runDir, {
+    schemaVersion: RESULTS_SCHEMA_VERSION,
+    runId,
+    startedAt: new Date().toISOString(),
+    state: 'running',
+    profile,
+    runtime: runtime.name,
+    command: `npm run bench -- run ${argv.join(' ')}`.trim(),
+    environment,
+    targets: Object.fromEntries(
+      targets.map((t) => [
+        t.decl.name,
+        { name: t.decl.name, title: t.decl.title, language: t.decl.language, framework: t.decl.framework, server: t.decl.server, baseline: t.decl.baseline, versions: {} },
+      ]),
+    ),
+    measurements: [],
+  });
+  if (!values.out && !config.out) markLatest(RESULTS_ROOT, runDir);
+
+  const planned = plannedSeconds(targets, scenarios, load);
+  console.error(
+    `Run ${runId}: ${targets.length} target(s) × ${scenarios.length} scenario(s), profile ${profile}, runtime ${runtime.name}; ` +
+      `target on CPUs ${cpus.targetCpus.join(',')}, loader on CPUs ${cpus.loaderCpus.join(',')}; about ${fmtDuration(planned)} of load plus preparation.\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
+  );
+  const progress = new ConsoleProgress(planned);
+  const interrupt = installInterruptHandler(runtime);
+  try {
+    await executeRun({
+      store,
+      targets,
+      scenarios,
+      runtime,
+      load,
+      loader,
+      targetCpus: cpus.targetCpus,
+      loaderBoundPct: config.loaderBoundPct ?? 90,
+      readyTimeoutMs: (config.readyTimeoutS ?? 60) * 1000,
+      progress,
+      signal: interrupt.signal,
+      afterMeasurement: () => writeReports(runDir, store.results),
+    });
+    store.results.state = interrupt.signal.aborted ? 'interrupted' : 'done';
+  } catch (error) {
+    store.results.state = interrupt.signal.aborted ? 'interrupted' : 'crashed';
+    throw error;
+  } finally {
+    await runtime.shutdown();
+    store.results.finishedAt = new Date().toISOString();
+    store.save();
+    writeReports(runDir, store.results);
+    interrupt.dispose();
+  }
+
+  printSummary(store.results.measurements);
+  console.error(`\nWrote ${path.relative(process.cwd(), path.join(runDir, 'results.json'))} and report.md (${fmtDuration(progress.elapsedS())}).`);
+  if (interrupt.signal.aborted) return 130;
+  return store.results.measurements.some((m) => m.status === 'failed' || m.status === 'invalid') ? 1 : 0;
+}
+
+function printSummary(measurements: ResultsStore['results']['measurements']): void {
+  console.error('\nSummary (median req/s at the best connection level):');
+  for (const m of measurements) {
+    const best = m.summary.reduce<(typeof m.summary)[number] | null>((a, b) => (!a || b.rps.median > a.rps.median ? b : a), null);
+    const figure = best ? `${fmtInt(best.rps.median)} req/s at ${best.connections} connections${best.loaderBoundTrials ? ' (loader-bound)' : ''}` : '';
+    console.error(`  ${m.target.padEnd(14)} ${m.scenario.padEnd(8)} ${m.status.padEnd(8)} ${figure}${m.error ? ` ${m.error.split('\n')[0]}` : ''}`);
+  }
+}

@@ -1,0 +1,115 @@
+// Profiles, the optional bench.config.ts, and CLI flags merged into one validated run plan input.
+// Every error names the field and what it accepts.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { UserError } from './errors.ts';
+import type { LoadShape, ProfileName } from './types.ts';
+
+export const PROFILES: Record<ProfileName, LoadShape & { description: string }> = {
+  quick: {
+    description: 'smoke runs and CI: 2 connection levels, 3 trials of 4 s after a 2 s warmup',
+    connections: [16, 128],
+    durationS: 4,
+    warmupS: 2,
+    trials: 3,
+    pipelining: 1,
+  },
+  full: {
+    description: 'close to TechEmpower: 15 s trials over 16..512 connections, 5 trials each after a 5 s warmup',
+    connections: [16, 32, 64, 128, 256, 512],
+    durationS: 15,
+    warmupS: 5,
+    trials: 5,
+    pipelining: 1,
+  },
+};
+
+export const RUNTIME_CHOICES = ['local', 'docker', 'auto'] as const;
+
+/** What bench.config.ts may set; the CLI flags override it. */
+export const userConfigSchema = z.strictObject({
+  targets: z.array(z.string()).optional(),
+  scenarios: z.array(z.string()).optional(),
+  profile: z.enum(['quick', 'full']).optional(),
+  runtime: z.enum(RUNTIME_CHOICES).optional(),
+  connections: z.array(z.number().int().positive().max(10000)).min(1).optional(),
+  durationS: z.number().positive().optional(),
+  warmupS: z.number().nonnegative().optional(),
+  trials: z.number().int().positive().optional(),
+  targetCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
+  loaderCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
+  /** Loader CPU use (percent of its CPUs) at or above which a trial is flagged loaderBound. */
+  loaderBoundPct: z.number().positive().max(100).optional(),
+  readyTimeoutS: z.number().positive().optional(),
+  out: z.string().optional(),
+});
+export type UserConfig = z.infer<typeof userConfigSchema>;
+
+export function describeZodIssues(error: z.ZodError, source: string): string {
+  return error.issues
+    .map((i) => {
+      const field = i.path.join('.') || '(root)';
+      const allowed = 'values' in i && Array.isArray(i.values) ? ` (allowed: ${i.values.join(', ')})` : '';
+      const keys = 'keys' in i && Array.isArray(i.keys) ? ` ${i.keys.join(', ')}` : '';
+      return `${source} ${field}: ${i.message}${keys}${allowed}`;
+    })
+    .join('; ');
+}
+
+export async function loadUserConfig(file: string): Promise<UserConfig> {
+  if (!fs.existsSync(file)) return {};
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(path.resolve(file)).href)) as { default?: unknown };
+  } catch (error) {
+    throw new UserError(`Cannot load ${file}: ${(error as Error).message}.`, 'Fix the syntax error, or move the file away to run with the defaults.');
+  }
+  const parsed = userConfigSchema.safeParse(mod.default ?? {});
+  if (!parsed.success) {
+    throw new UserError(`Invalid configuration: ${describeZodIssues(parsed.error, file)}.`, `Allowed fields: ${Object.keys(userConfigSchema.shape).join(', ')}.`);
+  }
+  return parsed.data;
+}
+
+export function parseList(text: string): string[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+export function parseConnections(text: string): number[] {
+  const parts = parseList(text);
+  if (parts.length === 0) throw new UserError('--connections is empty.', 'Give a comma-separated list of connection counts, e.g. --connections 16,64,256.');
+  return parts.map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || n < 1 || n > 10000) {
+      throw new UserError(`--connections: "${p}" is not a whole number from 1 to 10000.`, 'Give a comma-separated list of connection counts, e.g. --connections 16,64,256.');
+    }
+    return n;
+  });
+}
+
+/** "15", "15s", "1.5s", "500ms", "2m" → seconds. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
+  const value = m ? Number(m[1]) * ({ ms: 0.001, s: 1, m: 60 } as const)[(m[2] ?? 's') as 'ms' | 's' | 'm'] : NaN;
+  if (!m || !(value > 0)) throw new UserError(`${flag}: "${text}" is not a duration.`, `Give seconds, e.g. ${flag} 10 or ${flag} 10s (ms and m also work).`);
+  return value;
+}
+
+export function parsePositiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || n < 1) throw new UserError(`${flag}: "${text}" is not a whole number >= 1.`, `E.g. ${flag} 3.`);
+  return n;
+}
+
+export function loadShapeFor(profile: ProfileName, overrides: UserConfig): LoadShape {
+  const base = PROFILES[profile];
+  return {
+    connections: overrides.connections ?? base.connections,
+    durationS: overrides.durationS ?? base.durationS,
+    warmupS: overrides.warmupS ?? base.warmupS,
+    trials: overrides.trials ?? base.trials,
+    pipelining: base.pipelining,
+  };
+}

@@ -1,0 +1,43 @@
+// What a reader needs to trust and reproduce a figure: the machine, the OS, the pinning, the
+// loader, and the exact commit of the harness.
+import fs from 'node:fs';
+import os from 'node:os';
+import { execa } from 'execa';
+import type { Environment } from '../types.ts';
+
+function osName(): string {
+  try {
+    const text = fs.readFileSync('/etc/os-release', 'utf8');
+    return /^PRETTY_NAME="?([^"\n]*)"?/m.exec(text)?.[1] ?? os.type();
+  } catch {
+    return os.type();
+  }
+}
+
+async function git(args: string[], cwd: string): Promise<string | null> {
+  const r = await execa('git', args, { cwd, reject: false });
+  return r.exitCode === 0 ? String(r.stdout).trim() : null;
+}
+
+export async function collectEnvironment(options: {
+  projectRoot: string;
+  loader: { name: string; version: string };
+  pinning: Environment['pinning'];
+}): Promise<Environment> {
+  const commit = await git(['rev-parse', 'HEAD'], options.projectRoot);
+  const status = commit ? await git(['status', '--porcelain', '--untracked-files=no'], options.projectRoot) : null;
+  return {
+    hostname: os.hostname(),
+    cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
+    cores: os.cpus().length,
+    memoryBytes: os.totalmem(),
+    os: osName(),
+    kernel: os.release(),
+    arch: os.arch(),
+    harnessNode: process.versions.node,
+    loader: options.loader,
+    gitCommit: commit,
+    gitDirty: status === null ? null : status.length > 0,
+    pinning: options.pinning,
+  };
+}

@@ -1,0 +1,43 @@
+// The HTTP loader: autocannon in its own process, pinned with taskset to the loader's CPUs so
+// that it never competes with the target for a core.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { UserError } from '../errors.ts';
+import type { HttpLoader, HttpLoadRequest, HttpLoadResult } from '../types.ts';
+
+const require = createRequire(import.meta.url);
+const CHILD = fileURLToPath(new URL('./autocannon-child.ts', import.meta.url));
+
+export function autocannonVersion(): string {
+  return (require('autocannon/package.json') as { version: string }).version;
+}
+
+export function createAutocannonLoader(loaderCpus: number[]): HttpLoader {
+  return {
+    name: 'autocannon',
+    version: autocannonVersion(),
+    async run(request: HttpLoadRequest, signal?: AbortSignal): Promise<HttpLoadResult> {
+      const child = execa('taskset', ['-c', loaderCpus.join(','), process.execPath, '--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(request)], {
+        reject: false,
+        cancelSignal: signal,
+        forceKillAfterDelay: 2000,
+        stdin: 'ignore',
+        // Pinned with taskset; node would otherwise size its thread pool for every core.
+        env: { UV_THREADPOOL_SIZE: String(Math.max(1, loaderCpus.length)) },
+      });
+      const result = await child;
+      if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('interrupted');
+      const line = String(result.stdout).trim().split('\n').at(-1) ?? '';
+      try {
+        return JSON.parse(line) as HttpLoadResult;
+      } catch {
+        throw new UserError(
+          `The load generator (autocannon) failed against ${request.url} (exit ${result.exitCode ?? result.signal}).`,
+          'Check that `npm install` completed in the project folder and that taskset can pin to the loader CPUs.',
+          String(result.stderr).split('\n').filter(Boolean).slice(-15),
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// Number formatting shared by the reporters and the CLI.
+export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
+export const fmtMs = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+export const fmtPct = (fraction: number): string => `${(fraction * 100).toFixed(1)}%`;
+export const fmtMiB = (bytes: number | null): string => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
+export const fmtGiB = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+
+export function fmtDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, Math.round(seconds));
+  const m = Math.floor(s / 60);
+  return m > 0 ? `${m}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Escapes a value for a Markdown table cell. */
+export const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');

@@ -1,0 +1,138 @@
+// report.md: what was measured, how it compares, and everything needed to judge the figures.
+import type { Measurement, ReportFile, RunResults } from '../types.ts';
+import { cell, fmtGiB, fmtInt, fmtMiB, fmtMs, fmtPct } from './format.ts';
+
+function table(header: string[], rows: string[][]): string {
+  return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
+}
+
+function statusLine(m: Measurement): string {
+  const failed = m.checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.detail}`);
+  const why = m.error ?? (failed.length ? failed.join('; ') : '');
+  return `- **${m.target}**: ${m.status}${m.complete ? '' : ' (incomplete)'}${why ? ` — ${why}` : ''}`;
+}
+
+function scenarioSection(results: RunResults, scenario: string): string {
+  const measurements = results.measurements.filter((m) => m.scenario === scenario);
+  const out: string[] = [`## Scenario \`${scenario}\``, ''];
+  const load = measurements.find((m) => m.load)?.load;
+  if (load) {
+    out.push(
+      `Load: ${load.trials} trials of ${load.durationS} s per connection level (${load.connections.join(', ')}), after a ${load.warmupS} s warmup per level; pipelining ${load.pipelining}. ` +
+        `req/s is the median over trials with its 95% bootstrap confidence interval; latency percentiles are medians over trials.`,
+      '',
+    );
+  }
+  const rows: string[][] = [];
+  for (const m of measurements) {
+    for (const s of m.summary) {
+      rows.push([
+        m.target,
+        String(s.connections),
+        fmtInt(s.rps.median),
+        `${fmtInt(s.rps.ci95[0])}–${fmtInt(s.rps.ci95[1])}`,
+        fmtPct(s.rps.cv),
+        fmtMs(s.latencyMs.p50),
+        fmtMs(s.latencyMs.p90),
+        fmtMs(s.latencyMs.p99),
+        fmtMs(s.latencyMs.p999),
+        fmtMiB(s.rssBytesPeak),
+        s.targetCpuPct === null ? 'n/a' : `${s.targetCpuPct.toFixed(0)}%`,
+        s.loaderBoundTrials ? `yes (${s.loaderBoundTrials}/${s.rps.n})` : 'no',
+        String(s.errors),
+      ]);
+    }
+  }
+  if (rows.length) {
+    out.push(
+      table(
+        ['target', 'connections', 'req/s (median)', '95% CI', 'CV', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'peak RSS', 'target CPU', 'loader-bound', 'errors'],
+        rows,
+      ),
+      '',
+    );
+  }
+  const best = measurements
+    .filter((m) => m.summary.length)
+    .map((m) => ({ target: m.target, top: m.summary.reduce((a, b) => (b.rps.median > a.rps.median ? b : a)) }))
+    .sort((a, b) => b.top.rps.median - a.top.rps.median);
+  if (best.length > 1) {
+    const leader = best[0]!;
+    out.push(
+      `Best level per target, relative to the fastest (${leader.target}):`,
+      '',
+      table(
+        ['target', 'best req/s', 'at connections', 'relative'],
+        best.map((b) => [b.target, fmtInt(b.top.rps.median), String(b.top.connections), `${((b.top.rps.median / leader.top.rps.median) * 100).toFixed(1)}%`]),
+      ),
+      '',
+    );
+  }
+  const notOk = measurements.filter((m) => m.status !== 'ok' || !m.complete);
+  if (notOk.length) out.push('Not measured or not valid:', '', ...notOk.map(statusLine), '');
+  const warnings = measurements.flatMap((m) => m.summary.flatMap((s) => s.warnings.map((w) => `- ${m.target} @ ${s.connections}: ${w}`)));
+  if (warnings.length) out.push('Warnings:', '', ...warnings, '');
+  const checks = measurements.filter((m) => m.checks.length);
+  if (checks.length) {
+    out.push(
+      '<details><summary>Contract checks</summary>',
+      '',
+      table(
+        ['target', 'check', 'result', 'detail'],
+        checks.flatMap((m) => m.checks.map((c) => [m.target, c.name, c.status, c.detail])),
+      ),
+      '',
+      '</details>',
+      '',
+    );
+  }
+  return out.join('\n');
+}
+
+export function renderMarkdown(results: RunResults): string {
+  const env = results.environment;
+  const scenarios = [...new Set(results.measurements.map((m) => m.scenario))];
+  const out: string[] = [
+    `# Benchmark report ${results.runId}`,
+    '',
+    `Run ${results.state === 'done' ? 'completed' : `**${results.state}** (partial results)`}; profile \`${results.profile}\`, runtime \`${results.runtime}\`, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}.`,
+    `Command: \`${results.command}\``,
+    '',
+    `Absolute figures belong to this machine (${env.cpuModel}, ${env.cores} cores); compare targets within this report, not with figures from other machines.`,
+    '',
+  ];
+  for (const scenario of scenarios) out.push(scenarioSection(results, scenario));
+  out.push(
+    '## Targets',
+    '',
+    table(
+      ['target', 'framework', 'server', 'kind', 'versions'],
+      Object.values(results.targets).map((t) => [
+        t.name,
+        t.framework,
+        t.server,
+        t.baseline ? 'baseline' : 'framework',
+        Object.entries(t.versions).map(([k, v]) => `${k} ${v}`).join(', '),
+      ]),
+    ),
+    '',
+    '## Environment',
+    '',
+    table(
+      ['what', 'value'],
+      [
+        ['CPU', `${env.cpuModel} (${env.cores} cores)`],
+        ['memory', fmtGiB(env.memoryBytes)],
+        ['OS / kernel', `${env.os} / ${env.kernel} (${env.arch})`],
+        ['pinning', `target on CPUs ${env.pinning.targetCpus.join(',')}, loader on CPUs ${env.pinning.loaderCpus.join(',')} (${env.pinning.method})`],
+        ['loader', `${env.loader.name} ${env.loader.version}`],
+        ['harness', `Node.js ${env.harnessNode}, commit ${env.gitCommit ?? 'unknown'}${env.gitDirty ? ' (with uncommitted changes)' : ''}`],
+        ['host', env.hostname],
+      ],
+    ),
+    '',
+  );
+  return out.join('\n');
+}
+
+export const markdownReporter = (results: RunResults): ReportFile[] => [{ path: 'report.md', content: renderMarkdown(results) }];

@@ -1,0 +1,74 @@
+// results/<run-id>/results.json, rewritten (atomically) after every trial and measurement so that
+// a crash or Ctrl-C keeps everything measured so far. results/latest points at the newest run.
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError } from '../errors.ts';
+import { describeZodIssues } from '../config.ts';
+import { runResultsSchema } from '../schema.ts';
+import type { Measurement, RunResults } from '../types.ts';
+
+export const RESULTS_FILE = 'results.json';
+
+export function newRunId(now = new Date()): string {
+  return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+export function writeFileAtomic(file: string, content: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, content);
+  fs.renameSync(tmp, file);
+}
+
+export class ResultsStore {
+  readonly file: string;
+
+  constructor(
+    readonly dir: string,
+    readonly results: RunResults,
+  ) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.file = path.join(dir, RESULTS_FILE);
+    this.save();
+  }
+
+  /** Adds or replaces the measurement for (target, scenario) and rewrites the file. */
+  upsert(measurement: Measurement): void {
+    const i = this.results.measurements.findIndex((m) => m.target === measurement.target && m.scenario === measurement.scenario);
+    if (i >= 0) this.results.measurements[i] = measurement;
+    else this.results.measurements.push(measurement);
+    this.save();
+  }
+
+  save(): void {
+    writeFileAtomic(this.file, JSON.stringify(this.results, null, 2) + '\n');
+  }
+}
+
+/** Points results/latest at this run (a relative symlink, so the folder can move). */
+export function markLatest(resultsRoot: string, runDir: string): void {
+  const link = path.join(resultsRoot, 'latest');
+  const tmp = `${link}.${process.pid}.tmp`;
+  fs.rmSync(tmp, { force: true });
+  fs.symlinkSync(path.relative(resultsRoot, runDir), tmp);
+  fs.renameSync(tmp, link);
+}
+
+/** Accepts a run folder, a results.json path, a run id under results/, or "latest". */
+export function resolveResultsFile(ref: string, resultsRoot: string): string {
+  const candidates = [ref, path.join(ref, RESULTS_FILE), path.join(resultsRoot, ref, RESULTS_FILE)];
+  const found = candidates.find((c) => fs.existsSync(c) && fs.statSync(c).isFile());
+  if (!found) throw new UserError(`No results found at "${ref}".`, `Give a run folder, a results.json file, a run id under ${resultsRoot}, or "latest".`);
+  return found;
+}
+
+export function readResults(file: string): RunResults {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UserError(`Cannot read ${file}: ${(error as Error).message}.`, 'The file is not valid JSON; was it cut off? Re-run the benchmark.');
+  }
+  const parsed = runResultsSchema.safeParse(raw);
+  if (!parsed.success) throw new UserError(`${file} does not match the results schema: ${describeZodIssues(parsed.error, 'results')}.`, 'It was written by another version of the harness; re-run the benchmark with this one.');
+  return parsed.data;
+}

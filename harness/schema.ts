@@ -1,0 +1,175 @@
+// The zod schemas that every part of the harness agrees on: target declarations (targets/*/target.json)
+// and the versioned results file (results/<run-id>/results.json). Units are in the field names.
+import { z } from 'zod';
+
+export const RESULTS_SCHEMA_VERSION = 1;
+
+export const endpointSchema = z.enum(['/health', '/json', '/db', '/queries', '/fortunes', '/ws/echo', '/ws/broadcast']);
+
+/** targets/<name>/target.json: a declaration, no benchmark logic. */
+export const targetDeclarationSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case, starting with a letter'),
+  title: z.string(),
+  description: z.string(),
+  language: z.enum(['python', 'javascript', 'typescript']),
+  framework: z.string(),
+  server: z.string(),
+  /** True for bare-server baselines (no framework), shown as such in reports. */
+  baseline: z.boolean().default(false),
+  endpoints: z.array(endpointSchema).min(1),
+  local: z.strictObject({
+    /** What the host must provide to prepare the target: python (>= 3.10 with venv) or node (npm). */
+    toolchain: z.enum(['python', 'node']),
+    /** Commands run in the target folder, in order. `{python}` is the host Python the harness found. */
+    prepare: z.array(z.array(z.string()).min(1)),
+    /** Files whose content decides whether prepare must run again. */
+    prepareInputs: z.array(z.string()),
+    /** Start command; `{host}`, `{port}` and `{workers}` are substituted. Relative paths are in the target folder. */
+    start: z.array(z.string()).min(1),
+    env: z.record(z.string(), z.string()).default({}),
+    /** A command that prints a JSON object {component: version} for every runtime and framework involved. */
+    versions: z.array(z.string()).min(1),
+  }),
+});
+export type TargetDeclaration = z.infer<typeof targetDeclarationSchema>;
+
+export const checkResultSchema = z.object({
+  name: z.string(),
+  status: z.enum(['pass', 'warn', 'fail']),
+  detail: z.string(),
+});
+export type CheckResult = z.infer<typeof checkResultSchema>;
+
+export const latencyMsSchema = z.object({
+  p50: z.number(),
+  p90: z.number(),
+  p99: z.number(),
+  p999: z.number(),
+  mean: z.number(),
+  max: z.number(),
+});
+
+export const resourceUseSchema = z.object({
+  rssBytesPeak: z.number().nullable(),
+  rssBytesMean: z.number().nullable(),
+  /** CPU used by the target's whole process tree, in percent of one core. */
+  cpuPct: z.number().nullable(),
+});
+
+export const trialSchema = z.object({
+  connections: z.number().int().positive(),
+  trial: z.number().int().positive(),
+  durationS: z.number().positive(),
+  requests: z.number().int().nonnegative(),
+  rps: z.number().nonnegative(),
+  latencyMs: latencyMsSchema,
+  errors: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  non2xx: z.number().int().nonnegative(),
+  /** CPU used by the loader process, in percent of one core. */
+  loaderCpuPct: z.number().nullable(),
+  /** The loader was saturated: this trial measured the loader, not the server. */
+  loaderBound: z.boolean(),
+  target: resourceUseSchema,
+});
+export type Trial = z.infer<typeof trialSchema>;
+
+export const estimateSchema = z.object({
+  median: z.number(),
+  ci95: z.tuple([z.number(), z.number()]),
+  min: z.number(),
+  max: z.number(),
+  /** Coefficient of variation, a fraction (0.05 = 5%). */
+  cv: z.number(),
+  n: z.number().int(),
+});
+export type Estimate = z.infer<typeof estimateSchema>;
+
+export const levelSummarySchema = z.object({
+  connections: z.number().int().positive(),
+  rps: estimateSchema,
+  latencyMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number() }),
+  rssBytesPeak: z.number().nullable(),
+  targetCpuPct: z.number().nullable(),
+  loaderBoundTrials: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  warnings: z.array(z.string()),
+});
+export type LevelSummary = z.infer<typeof levelSummarySchema>;
+
+export const loadShapeSchema = z.object({
+  connections: z.array(z.number().int().positive()).min(1),
+  durationS: z.number().positive(),
+  warmupS: z.number().nonnegative(),
+  trials: z.number().int().positive(),
+  pipelining: z.number().int().positive().default(1),
+});
+export type LoadShape = z.infer<typeof loadShapeSchema>;
+
+export const measurementStatusSchema = z.enum(['ok', 'skipped', 'failed', 'invalid']);
+export type MeasurementStatus = z.infer<typeof measurementStatusSchema>;
+
+export const measurementSchema = z.object({
+  target: z.string(),
+  scenario: z.string(),
+  runtime: z.string(),
+  status: measurementStatusSchema,
+  /** False while trials are still being added (a crash leaves it false). */
+  complete: z.boolean(),
+  error: z.string().optional(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  load: loadShapeSchema.optional(),
+  workers: z.number().int().positive().optional(),
+  checks: z.array(checkResultSchema),
+  trials: z.array(trialSchema),
+  summary: z.array(levelSummarySchema),
+});
+export type Measurement = z.infer<typeof measurementSchema>;
+
+export const targetInfoSchema = z.object({
+  name: z.string(),
+  title: z.string(),
+  language: z.string(),
+  framework: z.string(),
+  server: z.string(),
+  baseline: z.boolean(),
+  versions: z.record(z.string(), z.string()),
+});
+export type TargetInfo = z.infer<typeof targetInfoSchema>;
+
+export const environmentSchema = z.object({
+  hostname: z.string(),
+  cpuModel: z.string(),
+  cores: z.number().int(),
+  memoryBytes: z.number(),
+  os: z.string(),
+  kernel: z.string(),
+  arch: z.string(),
+  harnessNode: z.string(),
+  loader: z.object({ name: z.string(), version: z.string() }),
+  gitCommit: z.string().nullable(),
+  gitDirty: z.boolean().nullable(),
+  pinning: z.object({
+    targetCpus: z.array(z.number().int()),
+    loaderCpus: z.array(z.number().int()),
+    method: z.string(),
+  }),
+});
+export type Environment = z.infer<typeof environmentSchema>;
+
+export const runResultsSchema = z.object({
+  schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  /** running | done | interrupted | crashed */
+  state: z.enum(['running', 'done', 'interrupted', 'crashed']),
+  profile: z.string(),
+  runtime: z.string(),
+  command: z.string(),
+  environment: environmentSchema,
+  targets: z.record(z.string(), targetInfoSchema),
+  measurements: z.array(measurementSchema),
+});
+export type RunResults = z.infer<typeof runResultsSchema>;
