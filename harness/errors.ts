@@ -11,10 +11,13 @@ export class UserError extends Error {
     this.name = 'UserError';
   }
 
+  /** The message and the fix, without log lines. */
+  summary(): string {
+    return this.fix ? `${this.message} Fix: ${this.fix}` : this.message;
+  }
+
   format(): string {
-    const parts = [this.message];
-    if (this.fix) parts.push(`Fix: ${this.fix}`);
-    let text = parts.join(' ');
+    let text = this.summary();
     if (this.logTail.length) text += `\nLast ${this.logTail.length} log lines:\n` + this.logTail.map((l) => `  | ${l}`).join('\n');
     return text;
   }
@@ -24,4 +27,13 @@ export function errorMessage(error: unknown): string {
   if (error instanceof UserError) return error.format();
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+/** One line for a results file: the message and fix, without log lines (stored separately). */
+export function errorSummary(error: unknown): string {
+  return error instanceof UserError ? error.summary() : errorMessage(error);
+}
+
+export function errorLogTail(error: unknown): string[] | undefined {
+  return error instanceof UserError && error.logTail.length ? error.logTail : undefined;
 }

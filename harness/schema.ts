@@ -117,6 +117,8 @@ export const measurementSchema = z.object({
   /** False while trials are still being added (a crash leaves it false). */
   complete: z.boolean(),
   error: z.string().optional(),
+  /** The target's last log lines when it failed. */
+  logTail: z.array(z.string()).optional(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   load: loadShapeSchema.optional(),

@@ -7,7 +7,8 @@ import { targetDeclarationSchema } from './schema.ts';
 import type { Target } from './types.ts';
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const TARGETS_DIR = path.join(PROJECT_ROOT, 'targets');
+/** BENCH_TARGETS_DIR points the harness at another folder of targets (the tests use fixtures). */
+export const TARGETS_DIR = process.env.BENCH_TARGETS_DIR ? path.resolve(process.env.BENCH_TARGETS_DIR) : path.join(PROJECT_ROOT, 'targets');
 
 export function loadTarget(dir: string): Target {
   const file = path.join(dir, 'target.json');

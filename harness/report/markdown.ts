@@ -9,7 +9,9 @@ function table(header: string[], rows: string[][]): string {
 function statusLine(m: Measurement): string {
   const failed = m.checks.filter((c) => c.status === 'fail').map((c) => `${c.name}: ${c.detail}`);
   const why = m.error ?? (failed.length ? failed.join('; ') : '');
-  return `- **${m.target}**: ${m.status}${m.complete ? '' : ' (incomplete)'}${why ? ` — ${why}` : ''}`;
+  const line = `- **${m.target}**: ${m.status}${m.complete ? '' : ' (incomplete)'}${why ? ` — ${why}` : ''}`;
+  if (!m.logTail?.length) return line;
+  return [line, '', `  <details><summary>last ${m.logTail.length} log lines</summary>`, '', '  ```', ...m.logTail.map((l) => `  ${l.replace(/```/g, "'''")}`), '  ```', '', '  </details>'].join('\n');
 }
 
 function scenarioSection(results: RunResults, scenario: string): string {

@@ -2,7 +2,7 @@
 // load → store → stop. Every failure is kept in the results (never thrown past a target), and the
 // results file is rewritten after every trial.
 import type { ConsoleProgress } from '../cli/progress.ts';
-import { errorMessage } from '../errors.ts';
+import { errorLogTail, errorMessage, errorSummary } from '../errors.ts';
 import { summarizeTrials } from '../stats/summarize.ts';
 import { ResultsStore } from '../results/store.ts';
 import type { HttpLoader, LoadShape, Measurement, Runtime, Scenario, Target, Trial } from '../types.ts';
@@ -75,7 +75,9 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
       store.save();
     } catch (error) {
       progress.warn(`prepare failed: ${errorMessage(error)}`);
-      for (const s of todo) record({ ...blank(target, s), status: 'failed', complete: true, finishedAt: now(), error: `prepare failed: ${errorMessage(error)}` });
+      for (const s of todo) {
+        record({ ...blank(target, s), status: 'failed', complete: true, finishedAt: now(), error: `prepare failed: ${errorSummary(error)}`, logTail: errorLogTail(error) });
+      }
       progress.skipPlanned(plannedForTarget);
       continue;
     }
@@ -90,7 +92,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         running = await o.runtime.start(target, { cpus: o.targetCpus, readyTimeoutMs: o.readyTimeoutMs });
       } catch (error) {
         progress.warn(errorMessage(error));
-        record({ ...m, status: 'failed', complete: true, finishedAt: now(), error: errorMessage(error) });
+        record({ ...m, status: 'failed', complete: true, finishedAt: now(), error: errorSummary(error), logTail: errorLogTail(error) });
         progress.skipPlanned(scenario.plannedSeconds(o.load));
         continue;
       }
@@ -128,7 +130,8 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
           status: 'failed',
           complete: false,
           finishedAt: now(),
-          error: interrupted ? 'interrupted (Ctrl-C) before the scenario finished; the trials so far are kept' : errorMessage(error),
+          error: interrupted ? 'interrupted (Ctrl-C) before the scenario finished; the trials so far are kept' : errorSummary(error),
+          logTail: interrupted ? undefined : errorLogTail(error),
         });
         if (!interrupted) progress.warn(errorMessage(error));
       } finally {

@@ -74,13 +74,14 @@ export class LocalRuntime implements Runtime {
     );
 
     let stopped = false;
+    let running: RunningTarget | undefined;
     const stop = async (): Promise<void> => {
       if (stopped) return;
       stopped = true;
       await killGroup(pgid);
       unregisterGroup(pgid);
       logs.close();
-      this.running.delete(running);
+      if (running) this.running.delete(running);
     };
 
     const url = `http://${HOST}:${port}`;
@@ -94,7 +95,7 @@ export class LocalRuntime implements Runtime {
       await sleep(50); // let the pipes drain so the last lines are in the tail
       const why = ready.exit
         ? `exited during start (${ready.exit.signal ? `signal/error ${ready.exit.signal}` : `exit code ${ready.exit.code}`})`
-        : `was not ready within ${(options.readyTimeoutMs / 1000).toFixed(0)} s (GET /health never answered 200${ready.lastError ? `; last error: ${ready.lastError}` : ''})`;
+        : `was not ready within ${Number((options.readyTimeoutMs / 1000).toFixed(1))} s (GET /health never answered 200${ready.lastError ? `; last error: ${ready.lastError}` : ''})`;
       throw new UserError(
         `Target "${name}" ${why}.`,
         `Read its log lines below; try it by hand with \`npm run bench -- serve ${name}\`.`,
@@ -102,7 +103,7 @@ export class LocalRuntime implements Runtime {
       );
     }
 
-    const running: RunningTarget = {
+    running = {
       target,
       url,
       workers,

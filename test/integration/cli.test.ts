@@ -1,0 +1,114 @@
+// The CLI as a user meets it: bad input gives one paragraph naming the problem and the fix (exit 2);
+// a run keeps every outcome in a valid results file; Ctrl-C or a killed harness leaves no process.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runResultsSchema } from '../../harness/schema.ts';
+import { bench, FIXTURE_TARGETS, processesUnder, waitFor } from '../helpers.ts';
+
+const env = { BENCH_TARGETS_DIR: FIXTURE_TARGETS };
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
+
+describe('bad input', () => {
+  it.each([
+    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-crash, fixture-hang, fixture-ok, fixture-wrong/],
+    [['run', '--scenarios', 'jsn'], /Unknown scenario: "jsn"\. Fix: --scenarios takes a comma-separated list of: json/],
+    [['run', '--connections', '16,abc'], /--connections: "abc" is not a whole number from 1 to 10000\. Fix: .*--connections 16,64,256/],
+    [['run', '--connections', '16,0'], /--connections: "0" is not a whole number/],
+    [['run', '--profile', 'fast'], /--profile: "fast" is not a profile\. Fix: Allowed values: quick, full/],
+    [['run', '--runtime', 'docker'], /docker runtime is not available yet.*--runtime local/],
+    [['run', '--duration', 'long'], /--duration: "long" is not a duration/],
+    [['run', '--target-cpus', '7'], /--target-cpus: CPU 7 does not exist/],
+    [['run', '--frobnicate'], /run: Unknown option '--frobnicate'\. Fix: See `npm run bench -- run --help`/],
+    [['frobnicate'], /Unknown command "frobnicate"/],
+    [['serve'], /serve takes exactly one target name/],
+    [['serve', 'nope'], /Unknown target: "nope"/],
+  ])('%j is refused with a clear error', async (args, message) => {
+    const r = await bench(args, { env });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(message);
+    expect(String(r.stderr)).not.toMatch(/\n\s+at /); // one paragraph, no stack trace
+  });
+
+  it('names the bad field of bench.config.ts and its allowed values', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bench.config.ts');
+    fs.writeFileSync(file, "export default { profile: 'fastest', conections: [1] };\n");
+    const r = await bench(['run', '--config', file], { env });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/profile: .*allowed: quick, full/);
+    expect(String(r.stderr)).toMatch(/Unrecognized key.*conections/);
+  });
+
+  it('serve on a target that crashes gives its log lines and leaves no process', async () => {
+    const r = await bench(['serve', 'fixture-crash'], { env });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/Target "fixture-crash" exited during start \(exit code 3\)\. Fix: /);
+    expect(String(r.stderr)).toContain('FATAL: DATABASE_URL is not set');
+    expect(processesUnder(path.join(FIXTURE_TARGETS, 'fixture-crash'))).toEqual([]);
+  });
+});
+
+describe('run', () => {
+  it('keeps every outcome (ok, invalid, failed) in a valid results file and exits 1', async () => {
+    const out = tmp();
+    const r = await bench(['run', '--targets', 'fixture-ok,fixture-wrong,fixture-crash', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '2', '--out', out], { env });
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    expect(results.state).toBe('done');
+    const by = Object.fromEntries(results.measurements.map((m) => [m.target, m]));
+    expect(by['fixture-ok']).toMatchObject({ status: 'ok', complete: true });
+    expect(by['fixture-ok']!.trials).toHaveLength(2);
+    for (const t of by['fixture-ok']!.trials) {
+      expect(t.rps).toBeGreaterThan(0);
+      expect(t.errors + t.timeouts + t.non2xx).toBe(0);
+      expect(t.target.rssBytesPeak).toBeGreaterThan(0);
+    }
+    expect(by['fixture-wrong']).toMatchObject({ status: 'invalid', trials: [] });
+    expect(by['fixture-wrong']!.error).toContain('content-type');
+    expect(by['fixture-crash']).toMatchObject({ status: 'failed', trials: [] });
+    expect(by['fixture-crash']!.logTail?.at(-1)).toBe('FATAL: DATABASE_URL is not set');
+    expect(results.targets['fixture-ok']!.versions.node).toBe(process.versions.node);
+    const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/\| fixture-ok \| 4 \| [\d,]+ \|/);
+    expect(report).toContain('**fixture-wrong**: invalid');
+    expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
+  });
+
+  it('on Ctrl-C stops the target, keeps the trials so far and exits 130', async () => {
+    const out = tmp();
+    const child = bench(['run', '--targets', 'fixture-ok', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '30', '--out', out], { env });
+    const file = path.join(out, 'results.json');
+    const trialsSoFar = () => {
+      try {
+        return (JSON.parse(fs.readFileSync(file, 'utf8')) as { measurements: { trials: unknown[] }[] }).measurements[0]?.trials.length ?? 0;
+      } catch {
+        return 0;
+      }
+    };
+    expect(await waitFor(() => trialsSoFar() >= 2, 20_000)).toBe(true);
+    child.kill('SIGINT');
+    const r = await child;
+    expect(r.exitCode).toBe(130);
+    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    expect(results.state).toBe('interrupted');
+    expect(results.measurements[0]).toMatchObject({ status: 'failed', complete: false });
+    expect(results.measurements[0]!.trials.length).toBeGreaterThanOrEqual(2);
+    expect(fs.existsSync(path.join(out, 'report.md'))).toBe(true);
+    expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
+  });
+
+  it('a harness killed outright (SIGKILL) leaves no target behind: the reaper ends it', async () => {
+    const child = bench(['serve', 'fixture-ok'], { env, buffer: false, stdout: 'pipe' });
+    let url = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      url ||= /serving at (\S+)/.exec(String(d))?.[1] ?? '';
+    });
+    expect(await waitFor(() => url !== '', 20_000)).toBe(true);
+    expect((await fetch(`${url}/json`)).status).toBe(200);
+    child.kill('SIGKILL');
+    await child;
+    expect(await waitFor(() => processesUnder(FIXTURE_TARGETS).length === 0, 10_000)).toBe(true);
+  });
+});
