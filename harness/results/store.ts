@@ -66,7 +66,8 @@ export function readResults(file: string): RunResults {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new UserError(`Cannot read ${file}: ${(error as Error).message}.`, 'The file is not valid JSON; was it cut off? Re-run the benchmark.');
+    const why = error instanceof SyntaxError ? `it is not valid JSON (${error.message})` : (error as Error).message;
+    throw new UserError(`Cannot read ${file}: ${why}.`, 'Check the path; a file cut off by a full disk cannot be repaired, re-run the benchmark.');
   }
   const parsed = runResultsSchema.safeParse(raw);
   if (!parsed.success) throw new UserError(`${file} does not match the results schema: ${describeZodIssues(parsed.error, 'results')}.`, 'It was written by another version of the harness; re-run the benchmark with this one.');

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { loadShapeFor, parseConnections, parseDuration, parsePositiveInt, PROFILES } from '../../harness/config.ts';
+import { UserError } from '../../harness/errors.ts';
+import { parseCpuList, planCpus } from '../../harness/runtime/cpus.ts';
+import { resolveExecutable, substitute } from '../../harness/runtime/prepare.ts';
+
+describe('flag parsing', () => {
+  it('reads connection lists and refuses bad ones with the fix', () => {
+    expect(parseConnections('16, 64,256')).toEqual([16, 64, 256]);
+    for (const bad of ['', '16,x', '0', '-4', '1.5', '20000']) {
+      expect(() => parseConnections(bad)).toThrow(UserError);
+    }
+    expect(() => parseConnections('16,x')).toThrow(/"x" is not a whole number/);
+  });
+
+  it('reads durations in s, ms and m', () => {
+    expect(parseDuration('15', '--duration')).toBe(15);
+    expect(parseDuration('1.5s', '--duration')).toBe(1.5);
+    expect(parseDuration('500ms', '--duration')).toBe(0.5);
+    expect(parseDuration('2m', '--duration')).toBe(120);
+    expect(() => parseDuration('0', '--duration')).toThrow(/not a duration/);
+    expect(() => parseDuration('soon', '--duration')).toThrow(/--duration: "soon"/);
+  });
+
+  it('reads positive integers', () => {
+    expect(parsePositiveInt('3', '--trials')).toBe(3);
+    expect(() => parsePositiveInt('0', '--trials')).toThrow(/--trials/);
+    expect(() => parsePositiveInt('2.5', '--trials')).toThrow(/--trials/);
+  });
+
+  it('applies overrides on top of a profile', () => {
+    expect(loadShapeFor('full', { trials: 2 })).toEqual({ ...PROFILES.full, description: undefined, trials: 2 } as never);
+    expect(loadShapeFor('quick', {}).connections).toEqual(PROFILES.quick.connections);
+  });
+});
+
+describe('CPU plans', () => {
+  it('parses CPU lists and ranges', () => {
+    expect(parseCpuList('0,2-3', '--target-cpus')).toEqual([0, 2, 3]);
+    expect(() => parseCpuList('a', '--target-cpus')).toThrow(/"a" is not a CPU/);
+    expect(() => parseCpuList('3-1', '--target-cpus')).toThrow(/backwards/);
+  });
+
+  it('splits the machine into disjoint halves by default', () => {
+    expect(planCpus(2)).toEqual({ loaderCpus: [0], targetCpus: [1] });
+    expect(planCpus(8)).toEqual({ loaderCpus: [0, 1, 2, 3], targetCpus: [4, 5, 6, 7] });
+  });
+
+  it('gives the loader what the target does not take', () => {
+    expect(planCpus(4, [3])).toEqual({ targetCpus: [3], loaderCpus: [0, 1, 2] });
+    expect(planCpus(4, undefined, [0])).toEqual({ targetCpus: [1, 2, 3], loaderCpus: [0] });
+  });
+
+  it('refuses CPUs that do not exist and a single-CPU machine', () => {
+    expect(() => planCpus(2, [5])).toThrow(/CPU 5 does not exist/);
+    expect(() => planCpus(1)).toThrow(/1 CPU/);
+    expect(planCpus(1, [0], [0])).toEqual({ targetCpus: [0], loaderCpus: [0] });
+  });
+});
+
+describe('declaration commands', () => {
+  it('substitutes known placeholders and leaves unknown ones visible', () => {
+    expect(substitute(['--port', '{port}', '{workers}x', '{nope}'], { port: '80', workers: '2' })).toEqual(['--port', '80', '2x', '{nope}']);
+  });
+
+  it('resolves relative executables in the target folder only', () => {
+    expect(resolveExecutable('/t', '.venv/bin/uvicorn')).toBe('/t/.venv/bin/uvicorn');
+    expect(resolveExecutable('/t', 'npm')).toBe('npm');
+    expect(resolveExecutable('/t', '/usr/bin/env')).toBe('/usr/bin/env');
+  });
+});

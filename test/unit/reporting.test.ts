@@ -1,0 +1,102 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../harness/errors.ts';
+import { renderMarkdown } from '../../harness/report/markdown.ts';
+import { readResults, resolveResultsFile, ResultsStore, markLatest } from '../../harness/results/store.ts';
+import { runResultsSchema } from '../../harness/schema.ts';
+import { parseWrkOutput } from '../../harness/tools/loader-benchmark.ts';
+import { fakeResults } from '../fixtures/results.ts';
+
+describe('markdown report', () => {
+  const md = renderMarkdown(fakeResults());
+
+  it('has one row per target and connection level with median, CI, CV and percentiles', () => {
+    expect(md).toMatch(/\| node \| 16 \| 30,000 \| 29,500–31,000 \| [\d.]+% \| 1.25 \| 2.50 \| 7.50 \| 12.0 \| 64.0 MiB \| 99% \| no \| 0 \|/);
+    expect(md).toMatch(/\| django \| 16 \| 860 \|/);
+  });
+
+  it('flags loader-bound levels in the table and as a warning', () => {
+    expect(md).toMatch(/\| node \| 128 \| 33,000 .*\| yes \(1\/1\) \|/);
+    expect(md).toMatch(/node @ 128: 1\/1 trials were loader-bound/);
+  });
+
+  it('lists invalid targets with the reason, and never a figure for them', () => {
+    expect(md).toContain('**broken**: invalid — contract check failed: content-type');
+    expect(md).not.toMatch(/\| broken \| \d/);
+  });
+
+  it('compares the best levels relative to the fastest', () => {
+    expect(md).toMatch(/\| django \| 860 \| 16 \| 2\.6% \|/);
+  });
+
+  it('records the environment, pinning and versions', () => {
+    expect(md).toContain('target on CPUs 1, loader on CPUs 0');
+    expect(md).toContain('Test CPU (2 cores)');
+    expect(md).toContain('node 24.9.0');
+    expect(md).toContain('commit abc123');
+  });
+
+  it('says when a run is partial', () => {
+    expect(renderMarkdown({ ...fakeResults(), state: 'interrupted' })).toContain('**interrupted** (partial results)');
+  });
+
+  it('is a pure function: the same results give the same text', () => {
+    expect(renderMarkdown(fakeResults())).toBe(md);
+  });
+});
+
+describe('results store', () => {
+  const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-store-'));
+
+  it('writes a schema-valid file at once and after every upsert', () => {
+    const dir = tmp();
+    const results = { ...fakeResults(), measurements: [] };
+    const store = new ResultsStore(path.join(dir, 'run'), results);
+    expect(readResults(store.file).measurements).toEqual([]);
+    const [m] = fakeResults().measurements;
+    store.upsert(m!);
+    store.upsert({ ...m!, status: 'failed' });
+    const read = readResults(store.file);
+    expect(read.measurements).toHaveLength(1);
+    expect(read.measurements[0]!.status).toBe('failed');
+    expect(fs.readdirSync(path.join(dir, 'run'))).toEqual(['results.json']); // no temp files left
+  });
+
+  it('finds runs by folder, file, id and latest', () => {
+    const root = tmp();
+    const store = new ResultsStore(path.join(root, 'r1'), fakeResults());
+    markLatest(root, store.dir);
+    expect(fs.realpathSync(resolveResultsFile('latest', root))).toBe(fs.realpathSync(store.file));
+    expect(resolveResultsFile('r1', root)).toBe(path.join(root, 'r1', 'results.json'));
+    expect(resolveResultsFile(store.dir, root)).toBe(store.file);
+    expect(() => resolveResultsFile('nope', root)).toThrow(UserError);
+  });
+
+  it('refuses a file from another schema with a clear error', () => {
+    const dir = tmp();
+    const file = path.join(dir, 'results.json');
+    fs.writeFileSync(file, JSON.stringify({ ...fakeResults(), schemaVersion: 99 }));
+    expect(() => readResults(file)).toThrow(/does not match the results schema: results schemaVersion/);
+    fs.writeFileSync(file, '{"cut off');
+    expect(() => readResults(file)).toThrow(/not valid JSON/);
+  });
+
+  it('accepts the fixture as valid results', () => {
+    expect(runResultsSchema.safeParse(fakeResults()).success).toBe(true);
+  });
+});
+
+describe('wrk output', () => {
+  it('reads req/s and errors', () => {
+    const out = `Running 10s test @ http://127.0.0.1:1/json
+  1 threads and 64 connections
+Requests/sec:  31234.56
+Transfer/sec:      5.12MB
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4`;
+    expect(parseWrkOutput(out)).toEqual({ rps: 31234.56, errors: 3, non2xx: 4 });
+    expect(() => parseWrkOutput('garbage')).toThrow(/Requests\/sec/);
+  });
+});
