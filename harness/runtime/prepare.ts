@@ -54,7 +54,7 @@ export async function prepareLocal(target: Target, log: (line: string) => void):
     log(`${target.decl.name}: ${[file, ...args].join(' ')}`);
     const result = await execa(resolveExecutable(target.dir, file!), args, { cwd: target.dir, all: true, reject: false, stdin: 'ignore' });
     if (result.exitCode !== 0) {
-      const tail = String(result.all ?? '').split('\n').filter(Boolean).slice(-30);
+      const tail = errorLinesAndTail(String(result.all ?? '').split('\n').filter(Boolean), 30);
       const fix =
         target.decl.local.toolchain === 'python'
           ? 'Check that PyPI is reachable (pip needs it) and that the Python headers and a C compiler are installed for packages without wheels (sudo apt-get install -y python3-dev build-essential); then run the command again.'
@@ -63,4 +63,13 @@ export async function prepareLocal(target: Target, log: (line: string) => void):
     }
   }
   fs.writeFileSync(stampPath, JSON.stringify({ stamp, preparedAt: new Date().toISOString() }) + '\n');
+}
+
+/** The last lines, preceded by earlier lines that look like the error itself (npm and pip print
+ * the cause first and pages of usage or traceback after it). */
+export function errorLinesAndTail(lines: string[], tail: number): string[] {
+  const last = lines.slice(-tail);
+  const earlier = lines.slice(0, Math.max(0, lines.length - tail));
+  const errors = earlier.filter((l) => /\berror\b|ERR!|fatal/i.test(l)).slice(0, 5);
+  return errors.length ? [...errors, '...', ...last] : last;
 }

@@ -12,7 +12,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
 
 describe('bad input', () => {
   it.each([
-    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-crash, fixture-hang, fixture-ok, fixture-wrong/],
+    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-crash, fixture-hang, fixture-npm-fail, fixture-ok, fixture-python, fixture-wrong/],
     [['run', '--scenarios', 'jsn'], /Unknown scenario: "jsn"\. Fix: --scenarios takes a comma-separated list of: json/],
     [['run', '--connections', '16,abc'], /--connections: "abc" is not a whole number from 1 to 10000\. Fix: .*--connections 16,64,256/],
     [['run', '--connections', '16,0'], /--connections: "0" is not a whole number/],
@@ -47,6 +47,26 @@ describe('bad input', () => {
     expect(String(r.stderr)).toMatch(/Target "fixture-crash" exited during start \(exit code 3\)\. Fix: /);
     expect(String(r.stderr)).toContain('FATAL: DATABASE_URL is not set');
     expect(processesUnder(path.join(FIXTURE_TARGETS, 'fixture-crash'))).toEqual([]);
+  });
+});
+
+describe('preparing targets', () => {
+  it('says which Python to install when none is usable', async () => {
+    const out = tmp();
+    const r = await bench(['run', '--targets', 'fixture-python', '--out', out], { env: { ...env, BENCH_PYTHON: 'python-that-does-not-exist' } });
+    expect(r.exitCode).toBe(1);
+    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    expect(results.measurements[0]).toMatchObject({ status: 'failed' });
+    expect(results.measurements[0]!.error).toMatch(/No usable Python >= 3\.10 with the venv module.*apt-get install -y python3 python3-venv/);
+  });
+
+  it('says what failed, and how to fix it, when npm install fails', async () => {
+    const out = tmp();
+    const r = await bench(['run', '--targets', 'fixture-npm-fail', '--out', out], { env });
+    expect(r.exitCode).toBe(1);
+    const m = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'))).measurements[0]!;
+    expect(m.error).toMatch(/Preparing target "fixture-npm-fail" failed: `npm ci --no-audit --no-fund` exited with 1\. Fix: .*npm registry/);
+    expect(m.logTail?.join('\n')).toMatch(/package-lock/);
   });
 });
 
