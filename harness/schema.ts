@@ -26,6 +26,7 @@ export const targetDeclarationSchema = z.strictObject({
     prepareInputs: z.array(z.string()),
     /** Start command; `{host}`, `{port}` and `{workers}` are substituted. Relative paths are in the target folder. */
     start: z.array(z.string()).min(1),
+    /** Extra environment; values may use the same placeholders as `start`. */
     env: z.record(z.string(), z.string()).default({}),
     /** A command that prints a JSON object {component: version} for every runtime and framework involved. */
     versions: z.array(z.string()).min(1),

@@ -54,7 +54,8 @@ export class LocalRuntime implements Runtime {
     const values = { host: HOST, port: String(port), workers: String(workers) };
     const [file, ...args] = substitute(target.decl.local.start, values);
     const logs = new LogBuffer(500, this.options.logDir ? `${this.options.logDir}/${name}.log` : undefined);
-    const env = { ...process.env, ...target.decl.local.env, HOST, PORT: String(port), WORKERS: String(workers) };
+    const declared = Object.fromEntries(Object.entries(target.decl.local.env).map(([k, v]) => [k, substitute([v], values)[0]!]));
+    const env = { ...process.env, ...declared, HOST, PORT: String(port), WORKERS: String(workers) };
     const spawnedAt = performance.now();
     // detached: a new process group led by the target, so one signal reaches all its workers.
     const child = spawn('taskset', ['-c', options.cpus.join(','), resolveExecutable(target.dir, file!), ...args], {
