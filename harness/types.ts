@@ -86,7 +86,8 @@ export interface HttpLoadRequest {
 export interface HttpLoader {
   name: string;
   version: string;
-  run(request: HttpLoadRequest, signal?: AbortSignal): Promise<HttpLoadResult>;
+  /** `onStart` is called when the load actually begins (after the loader process has started). */
+  run(request: HttpLoadRequest, signal?: AbortSignal, onStart?: () => void): Promise<HttpLoadResult>;
 }
 
 export interface ProgressReporter {

@@ -44,7 +44,7 @@ export const jsonScenario: Scenario = {
         progress.step(`${connections} connections, trial ${trial}/${load.trials}`, load.durationS);
         const monitor = monitorResources(running);
         const result = await loader
-          .run({ url, connections, durationS: load.durationS, pipelining: load.pipelining }, ctx.signal)
+          .run({ url, connections, durationS: load.durationS, pipelining: load.pipelining }, ctx.signal, () => monitor.start())
           .catch(async (error: unknown) => {
             await monitor.stop();
             throw error;

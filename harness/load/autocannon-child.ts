@@ -4,6 +4,7 @@
 import autocannon from 'autocannon';
 import * as hdr from 'hdr-histogram-js';
 import type { HttpLoadRequest, HttpLoadResult } from '../types.ts';
+import { LOAD_STARTED } from './protocol.ts';
 
 const request = JSON.parse(process.argv[2] ?? '{}') as HttpLoadRequest;
 
@@ -11,6 +12,9 @@ const request = JSON.parse(process.argv[2] ?? '{}') as HttpLoadRequest;
 // one, so latencies of 2xx responses are also recorded here in microseconds.
 const latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 
+// Tells the parent that the load starts now, so that it samples the target over the load only
+// (not over this process's own start-up).
+process.stderr.write(`${LOAD_STARTED}\n`);
 const cpuStart = process.cpuUsage();
 const wallStart = performance.now();
 const result = await new Promise<autocannon.Result>((resolve, reject) => {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
 import type { HttpLoader, HttpLoadRequest, HttpLoadResult } from '../types.ts';
+import { LOAD_STARTED } from './protocol.ts';
 
 const require = createRequire(import.meta.url);
 const CHILD = fileURLToPath(new URL('./autocannon-child.ts', import.meta.url));
@@ -17,7 +18,7 @@ export function createAutocannonLoader(loaderCpus: number[]): HttpLoader {
   return {
     name: 'autocannon',
     version: autocannonVersion(),
-    async run(request: HttpLoadRequest, signal?: AbortSignal): Promise<HttpLoadResult> {
+    async run(request: HttpLoadRequest, signal?: AbortSignal, onStart?: () => void): Promise<HttpLoadResult> {
       const child = execa('taskset', ['-c', loaderCpus.join(','), process.execPath, '--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(request)], {
         reject: false,
         cancelSignal: signal,
@@ -25,6 +26,13 @@ export function createAutocannonLoader(loaderCpus: number[]): HttpLoader {
         stdin: 'ignore',
         // Pinned with taskset; node would otherwise size its thread pool for every core.
         env: { UV_THREADPOOL_SIZE: String(Math.max(1, loaderCpus.length)) },
+      });
+      let started = false;
+      child.stderr?.on('data', (chunk: Buffer) => {
+        if (!started && String(chunk).includes(LOAD_STARTED)) {
+          started = true;
+          onStart?.();
+        }
       });
       const result = await child;
       if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('interrupted');
@@ -35,7 +43,7 @@ export function createAutocannonLoader(loaderCpus: number[]): HttpLoader {
         throw new UserError(
           `The load generator (autocannon) failed against ${request.url} (exit ${result.exitCode ?? result.signal}).`,
           'Check that `npm install` completed in the project folder and that taskset can pin to the loader CPUs.',
-          String(result.stderr).split('\n').filter(Boolean).slice(-15),
+          String(result.stderr).split('\n').filter((l) => l && l !== LOAD_STARTED).slice(-15),
         );
       }
     },

@@ -20,18 +20,25 @@ export function summarizeSamples(samples: ResourceSample[]): ResourceUse {
   };
 }
 
-export function monitorResources(running: RunningTarget, intervalMs = 250): { stop(): Promise<ResourceUse> } {
+/** Samples `running` every `intervalMs` from start() until stop(); stop() without start() gives nulls. */
+export function monitorResources(running: RunningTarget, intervalMs = 250): { start(): void; stop(): Promise<ResourceUse> } {
   const samples: ResourceSample[] = [];
   const take = async () => {
     const s = await running.stats();
     if (s) samples.push(s);
   };
-  let pending = take();
-  const timer = setInterval(() => {
-    pending = pending.then(take);
-  }, intervalMs);
+  let pending: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
   return {
+    start() {
+      if (timer) return;
+      pending = take();
+      timer = setInterval(() => {
+        pending = pending.then(take);
+      }, intervalMs);
+    },
     async stop() {
+      if (!timer) return summarizeSamples([]);
       clearInterval(timer);
       await pending;
       await take();
