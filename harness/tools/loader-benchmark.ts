@@ -78,11 +78,14 @@ async function main(): Promise<void> {
   const versions = await runtime.versions(target!);
   const env = await collectEnvironment({ projectRoot: PROJECT_ROOT, loader: { name: loader.name, version: loader.version }, pinning: { ...cpus, method: 'taskset' } });
   const ratio = median(ours) / median(theirs);
-  const wrkVersion = /wrk ([\w.-]+)/.exec(String(wrk.stdout) + String(wrk.stderr))?.[1] ?? 'unknown';
-  const verdict =
-    median(oursCpu) >= 90
-      ? `autocannon used ${median(oursCpu).toFixed(0)}% of its core: at this rate the harness's loader is close to its own limit, which is why trials above 90% loader CPU are flagged \`loaderBound\`.`
-      : `autocannon used ${median(oursCpu).toFixed(0)}% of its core, below the 90% at which a trial is flagged \`loaderBound\`.`;
+  const wrkVersion = /wrk (\S+)/.exec(String(wrk.stdout) + String(wrk.stderr))?.[1] ?? 'unknown';
+  const cpu = median(oursCpu).toFixed(0);
+  const agree = Math.abs(ratio - 1) <= 0.1;
+  const verdict = agree
+    ? `The two agree within ${(Math.abs(ratio - 1) * 100).toFixed(0)}%, so at this rate the figure is the server's. autocannon used ${cpu}% of its core; trials above 90% are still flagged \`loaderBound\`, conservatively.`
+    : ratio < 1
+      ? `autocannon (${cpu}% of its core) gives out before the server: figures of trials flagged \`loaderBound\` are the loader's limit, not the server's.`
+      : `autocannon measured more than wrk; check the wrk output above for errors.`;
   const block = [
     START,
     `Measured by \`npm run loader-benchmark\` on ${new Date().toISOString().slice(0, 10)}, commit ${env.gitCommit?.slice(0, 12) ?? 'unknown'}, on ${env.cpuModel} (${env.cores} cores): target \`${target!.decl.name}\` (${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join(', ')}) on CPU ${cpus.targetCpus.join(',')}, each loader on CPU ${cpus.loaderCpus.join(',')}, ${connections} connections, ${rounds} alternating rounds of ${durationS} s.`,
