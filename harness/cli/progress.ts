@@ -6,6 +6,9 @@ import { fmtDuration } from '../report/format.ts';
 export class ConsoleProgress implements ProgressReporter {
   private readonly startedMs = performance.now();
   private donePlannedS = 0;
+  /** Time spent in steps outside the plan (preparing targets), kept out of the pace. */
+  private unplannedS = 0;
+  private current: { plannedS: number; startS: number } | null = null;
   private context = '';
 
   constructor(
@@ -28,13 +31,18 @@ export class ConsoleProgress implements ProgressReporter {
 
   remainingS(): number {
     const left = Math.max(0, this.plannedTotalS - this.donePlannedS);
-    const pace = this.donePlannedS > 0 ? this.elapsedS() / this.donePlannedS : 1;
+    const pace = this.donePlannedS > 0 ? Math.max(0, this.elapsedS() - this.unplannedS) / this.donePlannedS : 1;
     return left * pace;
   }
 
   step(label: string, plannedSeconds = 0): void {
+    const now = this.elapsedS();
+    if (this.current) {
+      if (this.current.plannedS > 0) this.donePlannedS += this.current.plannedS;
+      else this.unplannedS += now - this.current.startS;
+    }
+    this.current = { plannedS: plannedSeconds, startS: now };
     this.write(`[${fmtDuration(this.elapsedS())} elapsed, ~${fmtDuration(this.remainingS())} left] ${this.context}${label}`);
-    this.donePlannedS += plannedSeconds;
   }
 
   info(line: string): void {

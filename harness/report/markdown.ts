@@ -61,11 +61,17 @@ function scenarioSection(results: RunResults, scenario: string): string {
   if (best.length > 1) {
     const leader = best[0]!;
     out.push(
-      `Best level per target, relative to the fastest (${leader.target}):`,
+      `Best level per target, relative to the fastest (${leader.target}). A loader-bound figure is a lower bound of the server's capacity.`,
       '',
       table(
-        ['target', 'best req/s', 'at connections', 'relative'],
-        best.map((b) => [b.target, fmtInt(b.top.rps.median), String(b.top.connections), `${((b.top.rps.median / leader.top.rps.median) * 100).toFixed(1)}%`]),
+        ['target', 'best req/s', 'at connections', 'relative', 'loader-bound'],
+        best.map((b) => [
+          b.target,
+          fmtInt(b.top.rps.median),
+          String(b.top.connections),
+          `${((b.top.rps.median / leader.top.rps.median) * 100).toFixed(1)}%`,
+          b.top.loaderBoundTrials ? 'yes' : 'no',
+        ]),
       ),
       '',
     );

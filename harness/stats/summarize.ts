@@ -26,7 +26,7 @@ export function summarizeTrials(trials: Trial[]): LevelSummary[] {
     }
     if (loaderBoundTrials > 0) {
       warnings.push(
-        `${loaderBoundTrials}/${group.length} trials were loader-bound: the loader's CPU was saturated, so this is the loader's limit, not the server's. Give the loader more CPUs (--loader-cpus) or run the loader on another machine.`,
+        `${loaderBoundTrials}/${group.length} trials were loader-bound: the loader's CPU was saturated, so the server's capacity is at least this figure, not this figure. On a machine with more cores, give the loader more CPUs (--loader-cpus).`,
       );
     }
     if (errors > 0) warnings.push(`${errors} errors, timeouts or non-2xx responses during the trials.`);

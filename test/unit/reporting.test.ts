@@ -28,7 +28,8 @@ describe('markdown report', () => {
   });
 
   it('compares the best levels relative to the fastest', () => {
-    expect(md).toMatch(/\| django \| 860 \| 16 \| 2\.6% \|/);
+    expect(md).toMatch(/\| django \| 860 \| 16 \| 2\.6% \| no \|/);
+    expect(md).toMatch(/\| node \| 33,000 \| 128 \| 100\.0% \| yes \|/);
   });
 
   it('records the environment, pinning and versions', () => {
