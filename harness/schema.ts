@@ -107,6 +107,46 @@ export const loadShapeSchema = z.object({
 });
 export type LoadShape = z.infer<typeof loadShapeSchema>;
 
+/** Scenario `image-size`: the target's image, uncompressed as the engine reports it. */
+export const imageInfoSchema = z.object({
+  tag: z.string(),
+  id: z.string(),
+  /** Uncompressed size, as `image inspect` reports it (Size). */
+  imageBytes: z.number().nonnegative(),
+  /** Bytes of the layers that come from the base image, and of the layers the Dockerfile adds. */
+  baseBytes: z.number().nonnegative(),
+  appBytes: z.number().nonnegative(),
+  base: z.object({
+    ref: z.string(),
+    /** official: pulled from a registry; local: built here from Debian because no registry was reachable. */
+    origin: z.enum(['official', 'local']),
+    bytes: z.number().nonnegative(),
+  }),
+});
+export type ImageInfo = z.infer<typeof imageInfoSchema>;
+
+/** Scenario `startup`: time from start (spawn, or container create+start) to the first 200 from /json. */
+export const startupSchema = z.object({
+  mode: z.enum(['process', 'container']),
+  pollIntervalMs: z.number().positive(),
+  warmupRuns: z.number().int().nonnegative(),
+  samplesMs: z.array(z.number().nonnegative()),
+  summary: estimateSchema.extend({ p95: z.number() }),
+});
+export type StartupResult = z.infer<typeof startupSchema>;
+
+/** Scenario `memory`: resident memory at idle after start and at its peak under the json load. */
+export const memorySchema = z.object({
+  /** process-tree: RSS summed over the local process tree; container: the engine's memory usage. */
+  source: z.enum(['process-tree', 'container']),
+  workers: z.number().int().positive(),
+  idleRssBytes: z.number().nonnegative().nullable(),
+  peakRssBytes: z.number().nonnegative().nullable(),
+  loadConnections: z.number().int().positive(),
+  loadDurationS: z.number().positive(),
+});
+export type MemoryResult = z.infer<typeof memorySchema>;
+
 export const measurementStatusSchema = z.enum(['ok', 'skipped', 'failed', 'invalid']);
 export type MeasurementStatus = z.infer<typeof measurementStatusSchema>;
 
@@ -125,8 +165,12 @@ export const measurementSchema = z.object({
   load: loadShapeSchema.optional(),
   workers: z.number().int().positive().optional(),
   checks: z.array(checkResultSchema),
+  /** HTTP load trials (json, and later db) and their per-level summaries; empty for other scenarios. */
   trials: z.array(trialSchema),
   summary: z.array(levelSummarySchema),
+  image: imageInfoSchema.optional(),
+  startup: startupSchema.optional(),
+  memory: memorySchema.optional(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
 
@@ -158,6 +202,10 @@ export const environmentSchema = z.object({
     loaderCpus: z.array(z.number().int()),
     method: z.string(),
   }),
+  /** The container engine behind the docker runtime (absent for local runs). */
+  engine: z
+    .object({ name: z.string(), version: z.string(), apiVersion: z.string(), socket: z.string() })
+    .optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
