@@ -1,6 +1,9 @@
 // Entry point: `npm run bench -- <command> [options]`. Errors meant for the user are printed as one
 // paragraph (exit 2); anything else is a bug and keeps its stack trace (exit 1).
 import { UserError } from './errors.ts';
+import { cleanCommand, cleanHelp } from './cli/commands/clean.ts';
+import { doctorCommand, doctorHelp } from './cli/commands/doctor.ts';
+import { imagesCommand, imagesHelp } from './cli/commands/images.ts';
 import { listCommand, listHelp } from './cli/commands/list.ts';
 import { runCommand, runHelp } from './cli/commands/run.ts';
 import { serveCommand, serveHelp } from './cli/commands/serve.ts';
@@ -11,6 +14,9 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   serve: { run: serveCommand, help: serveHelp, summary: 'prepare and start one target, keep it running until Ctrl-C' },
   verify: { run: verifyCommand, help: verifyHelp, summary: 'contract checks only; non-zero exit on a fail' },
   list: { run: listCommand, help: listHelp, summary: 'targets, their endpoints, scenarios and profiles' },
+  doctor: { run: doctorCommand, help: doctorHelp, summary: 'what this machine has for each runtime, and how to fix what is missing' },
+  images: { run: imagesCommand, help: imagesHelp, summary: 'get the base images (official, or local equivalents built from Debian)' },
+  clean: { run: cleanCommand, help: cleanHelp, summary: 'remove the containers and images the harness made' },
 };
 
 const usage = `Usage: npm run bench -- [command] [options]

@@ -31,6 +31,17 @@ export const targetDeclarationSchema = z.strictObject({
     /** A command that prints a JSON object {component: version} for every runtime and framework involved. */
     versions: z.array(z.string()).min(1),
   }),
+  /** How the docker runtime builds and runs it. */
+  docker: z
+    .strictObject({
+      /** Relative to the project root; the build context is the target folder. */
+      dockerfile: z.string(),
+      /** Which base image the Dockerfile's BASE argument gets (official, or a local equivalent). */
+      base: z.enum(['python', 'node', 'deno']),
+      /** Like local.versions, run inside the image. */
+      versions: z.array(z.string()).min(1),
+    })
+    .optional(),
 });
 export type TargetDeclaration = z.infer<typeof targetDeclarationSchema>;
 

@@ -16,7 +16,7 @@ export type {
   TargetInfo,
   Trial,
 } from './schema.ts';
-import type { CheckResult, LoadShape, TargetDeclaration, Trial } from './schema.ts';
+import type { CheckResult, ImageInfo, LoadShape, Measurement, TargetDeclaration, Trial } from './schema.ts';
 
 export type ProfileName = 'quick' | 'full';
 export type RuntimeName = 'local' | 'docker';
@@ -39,6 +39,10 @@ export interface StartOptions {
   /** CPUs the target is pinned to; workers = cpus.length. */
   cpus: number[];
   readyTimeoutMs: number;
+  /** What answers 200 when the target is ready (default /health; the startup scenario uses /json). */
+  readyPath?: string;
+  /** Readiness poll interval (default 25 ms; the startup scenario polls every 5 ms). */
+  pollIntervalMs?: number;
 }
 
 /** A started target. `stop()` is idempotent and leaves no process or container behind. */
@@ -47,7 +51,7 @@ export interface RunningTarget {
   url: string;
   workers: number;
   cpus: number[];
-  /** Time from spawn to the first successful /health, as seen by the runtime. */
+  /** Time from spawn (local) or container create (docker) to the first 200 from readyPath. */
   readyMs: number;
   stats(): Promise<ResourceSample | null>;
   logs(tail: number): string[];
@@ -63,6 +67,10 @@ export interface Runtime {
   start(target: Target, options: StartOptions): Promise<RunningTarget>;
   /** {component: version} for every runtime and framework of the target. */
   versions(target: Target): Promise<Record<string, string>>;
+  /** The target's image, for runtimes that build one (docker). */
+  image?(target: Target): Promise<ImageInfo>;
+  /** How resident memory is read: the local process tree, or the container's usage. */
+  memorySource: 'process-tree' | 'container';
   /** Stops everything this runtime started; safe to call more than once. */
   shutdown(): Promise<void>;
 }
@@ -101,6 +109,11 @@ export interface ProgressReporter {
 }
 
 export interface ScenarioContext {
+  profile: ProfileName;
+  target: Target;
+  runtime: Runtime;
+  /** Starts another instance of the target, pinned like the first (the startup scenario). */
+  startTarget(options?: Pick<StartOptions, 'readyPath' | 'pollIntervalMs'>): Promise<RunningTarget>;
   load: LoadShape;
   loader: HttpLoader;
   /** Loader CPU use above this (percent of the loader's CPUs) flags a trial loaderBound. */
@@ -111,15 +124,22 @@ export interface ScenarioContext {
   onTrial(trial: Trial): Promise<void>;
 }
 
+/** What a scenario measured; the executor stores it in the measurement. */
+export type ScenarioOutput = Partial<Pick<Measurement, 'trials' | 'image' | 'startup' | 'memory'>>;
+
 export interface Scenario {
   name: string;
   description: string;
   /** Endpoints the target must declare; a target without them is skipped. */
   requires: string[];
+  /** Runtimes that can measure it (default: all); on others the target is skipped with a reason. */
+  runtimes?: RuntimeName[];
+  /** Contract checks on a freshly started target; a 'fail' skips `run`. */
   verify(running: RunningTarget): Promise<CheckResult[]>;
-  run(running: RunningTarget, ctx: ScenarioContext): Promise<Trial[]>;
-  /** Number of timed units (warmups + trials) `run` will do, for the progress estimate. */
-  plannedSeconds(load: LoadShape): number;
+  /** `running` was started and verified by the executor, which stops it afterwards. */
+  run(running: RunningTarget, ctx: ScenarioContext): Promise<ScenarioOutput>;
+  /** Seconds of timed work `run` will do, for the progress estimate. */
+  plannedSeconds(load: LoadShape, profile: ProfileName): number;
 }
 
 /** A file a reporter produced; only the CLI writes files. */

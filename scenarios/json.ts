@@ -1,12 +1,12 @@
 // Scenario `json`: TechEmpower's JSON serialization test. Verify the /json contract, then at each
 // connection level a warmup followed by timed trials with the HTTP loader.
-import type { CheckResult, LoadShape, RunningTarget, Scenario, ScenarioContext, Trial } from '../harness/types.ts';
+import type { CheckResult, LoadShape, RunningTarget, Scenario, ScenarioContext, ScenarioOutput, Trial } from '../harness/types.ts';
 import { monitorResources } from '../harness/runtime/resource-monitor.ts';
 import { UserError } from '../harness/errors.ts';
 import { verifyJsonEndpoint } from '../harness/verify/json-contract.ts';
 
 /** Fails fast when the target died during a trial, with its last log lines. */
-async function assertAlive(running: RunningTarget): Promise<void> {
+export async function assertAlive(running: RunningTarget): Promise<void> {
   const state = await Promise.race([running.exited, Promise.resolve(null)]);
   if (state) {
     throw new UserError(
@@ -30,7 +30,7 @@ export const jsonScenario: Scenario = {
     return load.connections.length * (load.warmupS + load.trials * load.durationS);
   },
 
-  async run(running: RunningTarget, ctx: ScenarioContext): Promise<Trial[]> {
+  async run(running: RunningTarget, ctx: ScenarioContext): Promise<ScenarioOutput> {
     const { load, loader, progress } = ctx;
     const url = `${running.url}/json`;
     const trials: Trial[] = [];
@@ -73,6 +73,6 @@ export const jsonScenario: Scenario = {
         );
       }
     }
-    return trials;
+    return { trials };
   },
 };

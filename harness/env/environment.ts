@@ -19,12 +19,17 @@ async function git(args: string[], cwd: string): Promise<string | null> {
   return r.exitCode === 0 ? String(r.stdout).trim() : null;
 }
 
+export function gitHead(projectRoot: string): Promise<string | null> {
+  return git(['rev-parse', 'HEAD'], projectRoot);
+}
+
 export async function collectEnvironment(options: {
   projectRoot: string;
   loader: { name: string; version: string };
   pinning: Environment['pinning'];
+  engine?: Environment['engine'];
 }): Promise<Environment> {
-  const commit = await git(['rev-parse', 'HEAD'], options.projectRoot);
+  const commit = await gitHead(options.projectRoot);
   const status = commit ? await git(['status', '--porcelain', '--untracked-files=no'], options.projectRoot) : null;
   return {
     hostname: os.hostname(),
@@ -39,5 +44,6 @@ export async function collectEnvironment(options: {
     gitCommit: commit,
     gitDirty: status === null ? null : status.length > 0,
     pinning: options.pinning,
+    ...(options.engine && { engine: options.engine }),
   };
 }

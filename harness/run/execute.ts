@@ -5,11 +5,12 @@ import type { ConsoleProgress } from '../cli/progress.ts';
 import { errorLogTail, errorMessage, errorSummary } from '../errors.ts';
 import { summarizeTrials } from '../stats/summarize.ts';
 import { ResultsStore } from '../results/store.ts';
-import type { HttpLoader, LoadShape, Measurement, Runtime, Scenario, Target, Trial } from '../types.ts';
+import type { HttpLoader, LoadShape, Measurement, ProfileName, Runtime, RuntimeName, Scenario, Target, Trial } from '../types.ts';
 import { verdictOf } from '../verify/json-contract.ts';
 
 export interface ExecuteOptions {
   store: ResultsStore;
+  profile: ProfileName;
   targets: Target[];
   scenarios: Scenario[];
   runtime: Runtime;
@@ -27,14 +28,18 @@ export interface ExecuteOptions {
 /** Seconds that starting and verifying a target add to a scenario, for the estimate. */
 export const OVERHEAD_S = 4;
 
-export function plannedSeconds(targets: Target[], scenarios: Scenario[], load: LoadShape): number {
+export function plannedSeconds(targets: Target[], scenarios: Scenario[], load: LoadShape, profile: ProfileName, runtime: RuntimeName): number {
   let total = 0;
-  for (const t of targets) for (const s of scenarios) if (applies(s, t)) total += s.plannedSeconds(load) + OVERHEAD_S;
+  for (const t of targets) for (const s of scenarios) if (!skipReason(s, t, runtime)) total += s.plannedSeconds(load, profile) + OVERHEAD_S;
   return total;
 }
 
-export function applies(scenario: Scenario, target: Target): boolean {
-  return scenario.requires.every((e) => (target.decl.endpoints as string[]).includes(e));
+/** Why a scenario cannot measure a target on a runtime, or null when it can. */
+export function skipReason(scenario: Scenario, target: Target, runtime: RuntimeName): string | null {
+  const missing = scenario.requires.filter((e) => !(target.decl.endpoints as string[]).includes(e));
+  if (missing.length) return `target does not serve ${missing.join(', ')}`;
+  if (scenario.runtimes && !scenario.runtimes.includes(runtime)) return `needs the ${scenario.runtimes.join(' or ')} runtime (this run uses ${runtime})`;
+  return null;
 }
 
 export async function executeRun(o: ExecuteOptions): Promise<void> {
@@ -59,13 +64,13 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
   for (const target of o.targets) {
     if (o.signal.aborted) break;
     const name = target.decl.name;
-    const todo = o.scenarios.filter((s) => applies(s, target));
-    for (const s of o.scenarios.filter((s) => !applies(s, target))) {
-      const missing = s.requires.filter((e) => !(target.decl.endpoints as string[]).includes(e));
-      record({ ...blank(target, s), status: 'skipped', complete: true, finishedAt: now(), error: `target does not serve ${missing.join(', ')}` });
+    const todo = o.scenarios.filter((s) => !skipReason(s, target, o.runtime.name));
+    for (const s of o.scenarios) {
+      const reason = skipReason(s, target, o.runtime.name);
+      if (reason) record({ ...blank(target, s), status: 'skipped', complete: true, finishedAt: now(), error: reason });
     }
     if (todo.length === 0) continue;
-    const plannedForTarget = todo.reduce((sum, s) => sum + s.plannedSeconds(o.load) + OVERHEAD_S, 0);
+    const plannedForTarget = todo.reduce((sum, s) => sum + s.plannedSeconds(o.load, o.profile) + OVERHEAD_S, 0);
 
     progress.setContext(`${name}: `);
     progress.step(`preparing (${o.runtime.name} runtime)`);
@@ -87,13 +92,15 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
       progress.setContext(`${name} · ${scenario.name}: `);
       const m: Measurement = { ...blank(target, scenario), load: o.load, workers: o.targetCpus.length };
       progress.step(`starting on CPUs ${o.targetCpus.join(',')}`, OVERHEAD_S);
+      const startTarget = (extra: { readyPath?: string; pollIntervalMs?: number } = {}) =>
+        o.runtime.start(target, { cpus: o.targetCpus, readyTimeoutMs: o.readyTimeoutMs, ...extra });
       let running;
       try {
-        running = await o.runtime.start(target, { cpus: o.targetCpus, readyTimeoutMs: o.readyTimeoutMs });
+        running = await startTarget();
       } catch (error) {
         progress.warn(errorMessage(error));
         record({ ...m, status: 'failed', complete: true, finishedAt: now(), error: errorSummary(error), logTail: errorLogTail(error) });
-        progress.skipPlanned(scenario.plannedSeconds(o.load));
+        progress.skipPlanned(scenario.plannedSeconds(o.load, o.profile));
         continue;
       }
       try {
@@ -103,11 +110,15 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         for (const c of m.checks.filter((c) => c.status !== 'pass')) progress.warn(`check ${c.name}: ${c.status} (${c.detail})`);
         if (verdictOf(m.checks) === 'fail') {
           record({ ...m, status: 'invalid', complete: true, finishedAt: now(), error: `contract check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` });
-          progress.skipPlanned(scenario.plannedSeconds(o.load));
+          progress.skipPlanned(scenario.plannedSeconds(o.load, o.profile));
           continue;
         }
         const trials: Trial[] = [];
-        await scenario.run(running, {
+        const output = await scenario.run(running, {
+          profile: o.profile,
+          target,
+          runtime: o.runtime,
+          startTarget,
           load: o.load,
           loader: o.loader,
           loaderBoundPct: o.loaderBoundPct,
@@ -118,7 +129,8 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
             store.upsert({ ...m, trials, summary: summarizeTrials(trials) });
           },
         });
-        record({ ...m, trials, summary: summarizeTrials(trials), complete: true, finishedAt: now() });
+        const finalTrials = output.trials ?? trials;
+        record({ ...m, ...output, trials: finalTrials, summary: summarizeTrials(finalTrials), complete: true, finishedAt: now() });
       } catch (error) {
         const interrupted = o.signal.aborted;
         const current = store.results.measurements.find((x) => x.target === name && x.scenario === scenario.name);

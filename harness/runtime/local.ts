@@ -23,6 +23,7 @@ export interface LocalRuntimeOptions {
 
 export class LocalRuntime implements Runtime {
   readonly name = 'local' as const;
+  readonly memorySource = 'process-tree' as const;
   private readonly running = new Set<RunningTarget>();
 
   constructor(private readonly options: LocalRuntimeOptions = {}) {}
@@ -88,7 +89,8 @@ export class LocalRuntime implements Runtime {
     const url = `http://${HOST}:${port}`;
     const ready = await waitForHealth(url, {
       timeoutMs: options.readyTimeoutMs,
-      intervalMs: 25,
+      intervalMs: options.pollIntervalMs ?? 25,
+      path: options.readyPath,
       exited: Promise.race([exited, spawnError.then((e) => ({ code: null, signal: e.message }))]),
     });
     if (!ready.ok) {
@@ -96,7 +98,7 @@ export class LocalRuntime implements Runtime {
       await sleep(50); // let the pipes drain so the last lines are in the tail
       const why = ready.exit
         ? `exited during start (${ready.exit.signal ? `signal/error ${ready.exit.signal}` : `exit code ${ready.exit.code}`})`
-        : `was not ready within ${Number((options.readyTimeoutMs / 1000).toFixed(1))} s (GET /health never answered 200${ready.lastError ? `; last error: ${ready.lastError}` : ''})`;
+        : `was not ready within ${Number((options.readyTimeoutMs / 1000).toFixed(1))} s (GET ${options.readyPath ?? '/health'} never answered 200${ready.lastError ? `; last error: ${ready.lastError}` : ''})`;
       throw new UserError(
         `Target "${name}" ${why}.`,
         `Read its log lines below; try it by hand with \`npm run bench -- serve ${name}\`.`,

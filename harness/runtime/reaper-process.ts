@@ -1,10 +1,14 @@
-// The reaper: a detached sidecar that outlives a crashed harness. The harness writes "+<pgid>" and
-// "-<pgid>" lines to its stdin; when stdin closes (the harness exited, however it died) it
-// terminates every process group still registered, then exits. Same idea as testcontainers' Ryuk.
+// The reaper: a detached sidecar that outlives a crashed harness. The harness writes lines to its
+// stdin: "+g <pgid>" / "-g <pgid>" for process groups, "+c <socket> <id>" / "-c <socket> <id>"
+// for containers. When stdin closes (the harness exited, however it died) it ends every process
+// group and removes every container still registered, then exits. Same idea as testcontainers' Ryuk.
+import http from 'node:http';
+
 const groups = new Set<number>();
+const containers = new Map<string, string>(); // id -> unix socket path
 let buffer = '';
 
-function kill(signal: NodeJS.Signals): void {
+function killGroups(signal: NodeJS.Signals): void {
   for (const pgid of groups) {
     try {
       process.kill(-pgid, signal);
@@ -14,6 +18,18 @@ function kill(signal: NodeJS.Signals): void {
   }
 }
 
+function removeContainer(socketPath: string, id: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = http.request({ socketPath, method: 'DELETE', path: `/containers/${encodeURIComponent(id)}?force=true&v=true`, timeout: 20_000 }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', () => resolve());
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
 process.on('SIGINT', () => {}); // Ctrl-C belongs to the harness; the reaper waits for stdin to close.
 process.stdin.setEncoding('utf8');
 process.stdin.on('data', (chunk: string) => {
@@ -21,17 +37,24 @@ process.stdin.on('data', (chunk: string) => {
   const lines = buffer.split('\n');
   buffer = lines.pop() ?? '';
   for (const line of lines) {
-    const pgid = Number(line.slice(1));
-    if (!Number.isInteger(pgid) || pgid <= 1) continue;
-    if (line.startsWith('+')) groups.add(pgid);
-    else if (line.startsWith('-')) groups.delete(pgid);
+    const [op, ...args] = line.trim().split(' ');
+    if (op === '+g' || op === '-g') {
+      const pgid = Number(args[0]);
+      if (!Number.isInteger(pgid) || pgid <= 1) continue;
+      if (op === '+g') groups.add(pgid);
+      else groups.delete(pgid);
+    } else if ((op === '+c' || op === '-c') && args.length === 2) {
+      if (op === '+c') containers.set(args[1]!, args[0]!);
+      else containers.delete(args[1]!);
+    }
   }
 });
-process.stdin.on('end', () => {
+process.stdin.on('end', async () => {
+  killGroups('SIGTERM');
+  await Promise.all([...containers].map(([id, socket]) => removeContainer(socket, id)));
   if (groups.size === 0) process.exit(0);
-  kill('SIGTERM');
   setTimeout(() => {
-    kill('SIGKILL');
+    killGroups('SIGKILL');
     process.exit(0);
   }, 3000);
 });

@@ -1,6 +1,7 @@
-// Guarantees that no target process outlives the harness: process groups are registered here,
-// killed synchronously on a normal or exceptional exit, and by the reaper sidecar if the harness
-// is killed outright (SIGKILL, OOM) and cannot run its own exit handler.
+// Guarantees that no target process or container outlives the harness: process groups are
+// registered here and killed synchronously on a normal or exceptional exit; the reaper sidecar
+// ends them, and removes registered containers, if the harness is killed outright (SIGKILL, OOM)
+// or exits with containers left (an exit handler cannot wait for the engine's API).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -31,10 +32,22 @@ function startSidecar(): void {
 export function registerGroup(pgid: number): void {
   startSidecar();
   groups.add(pgid);
-  sidecar?.stdin?.write(`+${pgid}\n`);
+  sidecar?.stdin?.write(`+g ${pgid}\n`);
 }
 
 export function unregisterGroup(pgid: number): void {
   groups.delete(pgid);
-  sidecar?.stdin?.write(`-${pgid}\n`);
+  sidecar?.stdin?.write(`-g ${pgid}\n`);
+}
+
+/** Containers are removed through the engine's API by the sidecar (unix sockets only). */
+export function registerContainer(socket: string, id: string): void {
+  if (!socket.startsWith('unix://')) return;
+  startSidecar();
+  sidecar?.stdin?.write(`+c ${socket.slice('unix://'.length)} ${id}\n`);
+}
+
+export function unregisterContainer(socket: string, id: string): void {
+  if (!socket.startsWith('unix://')) return;
+  sidecar?.stdin?.write(`-c ${socket.slice('unix://'.length)} ${id}\n`);
 }

@@ -17,7 +17,7 @@ describe('bad input', () => {
     [['run', '--connections', '16,abc'], /--connections: "abc" is not a whole number from 1 to 10000\. Fix: .*--connections 16,64,256/],
     [['run', '--connections', '16,0'], /--connections: "0" is not a whole number/],
     [['run', '--profile', 'fast'], /--profile: "fast" is not a profile\. Fix: Allowed values: quick, full/],
-    [['run', '--runtime', 'docker'], /docker runtime is not available yet.*--runtime local/],
+    [['run', '--runtime', 'dockr'], /--runtime: "dockr" is not a runtime\. Fix: Allowed values: local, docker, auto/],
     [['run', '--duration', 'long'], /--duration: "long" is not a duration/],
     [['run', '--target-cpus', '7'], /--target-cpus: CPU 7 does not exist/],
     [['run', '--frobnicate'], /run: Unknown option '--frobnicate'\. Fix: See `npm run bench -- run --help`/],

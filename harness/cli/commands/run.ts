@@ -2,9 +2,9 @@
 // trial, writes the reports, and sets the exit code from what happened.
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadShapeFor, loadUserConfig, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, type UserConfig } from '../../config.ts';
+import { loadShapeFor, loadUserConfig, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, RUNTIME_CHOICES, type UserConfig } from '../../config.ts';
 import { UserError } from '../../errors.ts';
-import { collectEnvironment } from '../../env/environment.ts';
+import { collectEnvironment, gitHead } from '../../env/environment.ts';
 import { createAutocannonLoader } from '../../load/http-loader.ts';
 import { executeRun, plannedSeconds } from '../../run/execute.ts';
 import { markLatest, newRunId, ResultsStore } from '../../results/store.ts';
@@ -33,7 +33,8 @@ Options:
   --scenarios a,b       scenarios to run (default: all; see \`list\`)
   --profile NAME        quick (default): ${PROFILES.quick.description}
                         full: ${PROFILES.full.description}
-  --runtime NAME        local (default, processes on this machine), docker (not available yet), auto
+  --runtime NAME        local (default: processes on this machine), docker (images and containers
+                        through Docker or Podman), auto (docker when an engine answers, else local)
   --connections LIST    connection levels, e.g. 16,64,256 (overrides the profile)
   --duration SECONDS    length of each trial, e.g. 10 or 10s
   --warmup SECONDS      warmup before each connection level (0 for none)
@@ -92,14 +93,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   const runId = newRunId();
   const runDir = path.resolve(values.out ?? config.out ?? path.join(RESULTS_ROOT, runId));
   const logDir = path.join(runDir, 'logs');
-  const runtime = chooseRuntime(runtimeChoice, { logDir });
+  if (!(RUNTIME_CHOICES as readonly string[]).includes(runtimeChoice)) {
+    throw new UserError(`--runtime: "${runtimeChoice}" is not a runtime.`, `Allowed values: ${RUNTIME_CHOICES.join(', ')}.`);
+  }
+  const gitCommit = await gitHead(PROJECT_ROOT);
+  const { runtime, engine } = await chooseRuntime(runtimeChoice, { logDir, gitCommit });
   fs.mkdirSync(logDir, { recursive: true });
 
   const loader = createAutocannonLoader(cpus.loaderCpus);
   const environment = await collectEnvironment({
     projectRoot: PROJECT_ROOT,
     loader: { name: loader.name, version: loader.version },
-    pinning: { ...cpus, method: 'taskset (target and loader on disjoint CPUs)' },
+    pinning: { ...cpus, method: runtime.name === 'docker' ? 'cpuset (target container) and taskset (loader), disjoint CPUs' : 'taskset (target and loader on disjoint CPUs)' },
+    engine: engine ? { name: engine.name, version: engine.version, apiVersion: engine.apiVersion, socket: engine.socket } : undefined,
   });
   const store = new ResultsStore(runDir, {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -120,7 +126,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   if (!values.out && !config.out) markLatest(RESULTS_ROOT, runDir);
 
-  const planned = plannedSeconds(targets, scenarios, load);
+  const planned = plannedSeconds(targets, scenarios, load, profile, runtime.name);
   console.error(
     `Run ${runId}: ${targets.length} target(s) × ${scenarios.length} scenario(s), profile ${profile}, runtime ${runtime.name}; ` +
       `target on CPUs ${cpus.targetCpus.join(',')}, loader on CPUs ${cpus.loaderCpus.join(',')}; about ${fmtDuration(planned)} of load plus preparation.\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
@@ -130,6 +136,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     await executeRun({
       store,
+      profile,
       targets,
       scenarios,
       runtime,
@@ -161,10 +168,19 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 function printSummary(measurements: ResultsStore['results']['measurements']): void {
-  console.error('\nSummary (median req/s at the best connection level):');
+  console.error('\nSummary (json: median req/s at the best connection level):');
   for (const m of measurements) {
     const best = m.summary.reduce<(typeof m.summary)[number] | null>((a, b) => (!a || b.rps.median > a.rps.median ? b : a), null);
-    const figure = best ? `${fmtInt(best.rps.median)} req/s at ${best.connections} connections${best.loaderBoundTrials ? ' (loader-bound)' : ''}` : '';
-    console.error(`  ${m.target.padEnd(14)} ${m.scenario.padEnd(8)} ${m.status.padEnd(8)} ${figure}${m.error ? ` ${m.error.split('\n')[0]}` : ''}`);
+    const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
+    const figure = best
+      ? `${fmtInt(best.rps.median)} req/s at ${best.connections} connections${best.loaderBoundTrials ? ' (loader-bound)' : ''}`
+      : m.startup
+        ? `median ${m.startup.summary.median.toFixed(0)} ms to the first 200 (${m.startup.mode})`
+        : m.memory
+          ? `idle ${mib(m.memory.idleRssBytes)}, peak ${mib(m.memory.peakRssBytes)}`
+          : m.image
+            ? `${(m.image.imageBytes / 1e6).toFixed(1)} MB (base ${(m.image.baseBytes / 1e6).toFixed(1)} MB ${m.image.base.origin}, app ${(m.image.appBytes / 1e6).toFixed(1)} MB)`
+            : '';
+    console.error(`  ${m.target.padEnd(14)} ${m.scenario.padEnd(10)} ${m.status.padEnd(8)} ${figure}${m.error ? ` ${m.error.split('\n')[0]}` : ''}`);
   }
 }

@@ -11,7 +11,7 @@ Prepares and starts one target through the runtime, exactly as a benchmark run w
 same workers), prints its URL and keeps it running until Ctrl-C.
 
 Options:
-  --runtime NAME      local (default), docker (not available yet), auto
+  --runtime NAME      local (default), docker, auto
   --target-cpus LIST  CPUs for the target (default: the same as \`run\`, the upper half)
   -h, --help          this help`;
 
@@ -24,7 +24,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UserError('serve takes exactly one target name.', 'E.g. `npm run bench -- serve node`; `npm run bench -- list` shows the targets.');
   const [target] = selectByName(loadAllTargets(), (t) => t.decl.name, positionals, 'target', 'serve');
   const targetCpus = values['target-cpus'] ? parseCpuList(values['target-cpus'], '--target-cpus') : planCpus(cpuCount()).targetCpus;
-  const runtime = chooseRuntime(values.runtime ?? 'local');
+  const { runtime } = await chooseRuntime(values.runtime ?? 'local');
   await runtime.prepare(target!, (line) => console.error(line));
   const running = await runtime.start(target!, { cpus: targetCpus, readyTimeoutMs: 60_000 });
   console.log(`${target!.decl.name} is serving at ${running.url} (workers ${running.workers}, CPUs ${targetCpus.join(',')}); try ${running.url}/json. Ctrl-C stops it.`);

@@ -1,5 +1,5 @@
 // `bench verify`: the contract checks only, per target and scenario; non-zero exit on any fail.
-import { applies } from '../../run/execute.ts';
+import { skipReason } from '../../run/execute.ts';
 import { cpuCount, planCpus } from '../../runtime/cpus.ts';
 import { errorMessage } from '../../errors.ts';
 import { loadAllTargets, selectByName } from '../../targets.ts';
@@ -21,7 +21,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets ? parseList(values.targets) : undefined, 'target', '--targets');
-  const runtime = chooseRuntime(values.runtime ?? 'local');
+  const { runtime } = await chooseRuntime(values.runtime ?? 'local');
   const { targetCpus } = planCpus(cpuCount());
   let failed = false;
   for (const target of targets) {
@@ -30,7 +30,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       await runtime.prepare(target, (line) => console.error(`  ${line}`));
       const running = await runtime.start(target, { cpus: targetCpus, readyTimeoutMs: 60_000 });
       try {
-        for (const scenario of scenarios.filter((s) => applies(s, target))) {
+        for (const scenario of scenarios.filter((s) => !skipReason(s, target, runtime.name))) {
           for (const check of await scenario.verify(running)) {
             if (check.status === 'fail') failed = true;
             console.log(`  ${check.status.toUpperCase().padEnd(4)} ${scenario.name}/${check.name}: ${check.detail}`);

@@ -1,0 +1,25 @@
+# The uvicorn-raw target: a bare ASGI app on the same uvicorn as the django target.
+# BASE defaults to the official image; where no registry is reachable the harness passes a local
+# equivalent built from Debian (docker/bases/). The builder stage installs the requirements; it
+# alone sees .bench-build/ (a CA bundle the harness adds when the host reaches PyPI through a
+# TLS-inspecting proxy), so nothing of it reaches the final image.
+ARG BASE=python:3.14-slim
+FROM ${BASE} AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+COPY requirements.txt ./
+COPY .bench-build/ /tmp/bench-build/
+RUN if [ -f /tmp/bench-build/ca.crt ]; then export PIP_CERT=/tmp/bench-build/ca.crt; fi; \
+    python3 -m venv /app/.venv && /app/.venv/bin/pip install --no-input -q -r requirements.txt
+
+FROM ${BASE}
+ENV PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY --from=builder /app/.venv /app/.venv
+COPY app.py versions.py ./
+# Compile once at build time: the app runs as a user that cannot write __pycache__ here.
+RUN /app/.venv/bin/python -m compileall -q /app
+USER 10001:10001
+ENV HOST=0.0.0.0 PORT=8000 WORKERS=1
+EXPOSE 8000
+CMD ["sh", "-c", "exec /app/.venv/bin/uvicorn app:app --host \"$HOST\" --port \"$PORT\" --workers \"$WORKERS\" --loop uvloop --http httptools --no-access-log --log-level warning"]
