@@ -10,7 +10,12 @@ export function labels(kind: 'base' | 'target' | 'container', extra: Record<stri
   return { [LABEL_HARNESS]: HARNESS_ID, [LABEL_KIND]: kind, ...extra };
 }
 
-/** The filter that finds what the harness made, of one kind or all. */
-export function labelFilter(kind?: 'base' | 'target' | 'container'): string {
-  return JSON.stringify({ label: [`${LABEL_HARNESS}=${HARNESS_ID}`, ...(kind ? [`${LABEL_KIND}=${kind}`] : [])] });
+/** The engine-side filter for everything the harness made. Kinds are told apart client-side with
+ * `isKind`: Podman 4's compatibility API returns nothing for two label filters at once. */
+export function labelFilter(): string {
+  return JSON.stringify({ label: [`${LABEL_HARNESS}=${HARNESS_ID}`] });
+}
+
+export function isKind(itemLabels: Record<string, string> | null | undefined, kind: 'base' | 'target' | 'container'): boolean {
+  return itemLabels?.[LABEL_HARNESS] === HARNESS_ID && itemLabels[LABEL_KIND] === kind;
 }

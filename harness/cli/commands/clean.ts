@@ -1,7 +1,7 @@
 // `bench clean`: removes every container and image the harness made (found by its labels), and
 // nothing else. Base images are kept unless --bases is given: they are slow to rebuild.
 import { requireEngine } from '../../docker/engine.ts';
-import { labelFilter } from '../../docker/labels.ts';
+import { isKind, labelFilter } from '../../docker/labels.ts';
 import { parseFlags } from '../args.ts';
 
 export const cleanHelp = `Usage: npm run bench -- clean [--bases]
@@ -25,10 +25,16 @@ export async function cleanCommand(argv: string[]): Promise<number> {
   }
   const kinds = values.bases ? (['target', 'base'] as const) : (['target'] as const);
   let images = 0;
+  const all = await docker.listImages({ all: true, filters: labelFilter() });
   for (const kind of kinds) {
-    for (const image of await docker.listImages({ filters: labelFilter(kind) })) {
-      await docker.getImage(image.Id).remove({ force: true });
-      console.log(`removed ${kind} image ${(image.RepoTags ?? [image.Id]).join(', ')}`);
+    for (const image of all.filter((i) => isKind(i.Labels, kind))) {
+      try {
+        await docker.getImage(image.Id).remove({ force: true });
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) continue; // went with its child
+        throw error;
+      }
+      console.log(`removed ${kind} image ${(image.RepoTags ?? [image.Id.slice(0, 19)]).join(', ')}`);
       images++;
     }
   }

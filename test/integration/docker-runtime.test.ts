@@ -1,0 +1,86 @@
+// The docker runtime for real, through whatever engine answers (Podman here, set up by .ci/run):
+// build the django and node images, run them, check /json, measure image size and startup,
+// clean up, and survive a harness killed outright.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { findEngine, type Engine } from '../../harness/docker/engine.ts';
+import { isKind, labelFilter } from '../../harness/docker/labels.ts';
+import { runResultsSchema } from '../../harness/schema.ts';
+import { bench, waitFor } from '../helpers.ts';
+
+let engine: Engine;
+
+beforeAll(async () => {
+  const found = await findEngine();
+  if (!found) {
+    throw new Error('No container engine answered. Install and start one: `bash docker/setup-podman.sh` (Podman, as .ci/run does), or start Docker.');
+  }
+  engine = found;
+});
+
+const harnessContainers = async () => (await engine.docker.listContainers({ all: true, filters: labelFilter() })).filter((c) => isKind(c.Labels, 'container')).length;
+const harnessImages = async (kind: 'base' | 'target') => (await engine.docker.listImages({ all: true, filters: labelFilter() })).filter((i) => isKind(i.Labels, kind));
+
+describe('docker runtime', () => {
+  it('builds, runs and measures django and node, then cleans up', { timeout: 1_200_000 }, async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-docker-'));
+    const r = await bench(['run', '--runtime', 'docker', '--targets', 'django,node', '--scenarios', 'json,image-size,startup', '--connections', '16', '--trials', '1', '--duration', '2', '--warmup', '0', '--out', out]);
+    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    const problems = results.measurements.filter((m) => m.status !== 'ok').map((m) => `${m.target}/${m.scenario}: ${m.status} ${m.error ?? ''}\n${(m.logTail ?? []).join('\n')}`);
+    expect(problems, problems.join('\n\n')).toEqual([]);
+    expect(r.exitCode, String(r.stderr).slice(-3000)).toBe(0);
+    expect(results.runtime).toBe('docker');
+    expect(results.environment.engine?.name).toBe(engine.name);
+
+    for (const target of ['django', 'node']) {
+      const get = (scenario: string) => results.measurements.find((m) => m.target === target && m.scenario === scenario)!;
+      expect(get('json').trials[0]!.rps).toBeGreaterThan(0);
+      expect(get('json').trials[0]!.errors).toBe(0);
+
+      // The sizes are the engine's own figures.
+      const image = get('image-size').image!;
+      const inspected = await engine.docker.getImage(image.tag).inspect();
+      expect(image.imageBytes).toBe(inspected.Size);
+      expect(image.baseBytes).toBe((await engine.docker.getImage(image.base.ref).inspect()).Size);
+      expect(image.baseBytes + image.appBytes).toBe(image.imageBytes);
+      expect(['official', 'local']).toContain(image.base.origin);
+      expect(inspected.Config.Labels?.['bench.target']).toBe(target);
+
+      const startup = get('startup').startup!;
+      expect(startup.mode).toBe('container');
+      expect(startup.pollIntervalMs).toBeLessThanOrEqual(5);
+      expect(startup.samplesMs).toHaveLength(5);
+      for (const ms of startup.samplesMs) expect(ms).toBeGreaterThan(0);
+    }
+    expect(results.targets.node!.versions.node).toMatch(/^24\./);
+    expect(results.targets.django!.versions.django).toMatch(/^(5\.2|6\.\d)/);
+    expect(await harnessContainers()).toBe(0);
+
+    expect((await harnessImages('target')).length).toBeGreaterThan(0);
+    const clean = await bench(['clean']);
+    expect(clean.exitCode, String(clean.stderr)).toBe(0);
+    expect(await harnessImages('target')).toEqual([]);
+    expect((await harnessImages('base')).length).toBeGreaterThan(0); // cached bases stay
+  });
+
+  it('a harness killed outright leaves no container behind', { timeout: 600_000 }, async () => {
+    const child = bench(['serve', 'node', '--runtime', 'docker'], { buffer: false, stdout: 'pipe' });
+    let url = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      url ||= /serving at (\S+)/.exec(String(d))?.[1] ?? '';
+    });
+    expect(await waitFor(() => url !== '', 300_000, 200)).toBe(true);
+    expect((await fetch(`${url}/json`)).status).toBe(200);
+    expect(await harnessContainers()).toBe(1);
+    child.kill('SIGKILL');
+    await child;
+    let left = 1;
+    for (let i = 0; i < 100 && left > 0; i++) {
+      left = await harnessContainers();
+      if (left) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(left).toBe(0);
+  });
+});

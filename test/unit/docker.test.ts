@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { candidateSockets, dockerFor } from '../../harness/docker/engine.ts';
+import { contextFiles, isExcluded } from '../../harness/docker/context.ts';
+import { containerMemoryBytes, demuxBuffer } from '../../harness/runtime/docker.ts';
+import path from 'node:path';
+import { TARGETS_DIR } from '../../harness/targets.ts';
+
+describe('engine discovery', () => {
+  it('tries DOCKER_HOST, then Docker, then Podman rootful and rootless, in that order', () => {
+    const all = () => true;
+    expect(candidateSockets({ DOCKER_HOST: 'tcp://10.0.0.1:2375', XDG_RUNTIME_DIR: '/run/user/1000' }, 1000, all).map((c) => c.socket)).toEqual([
+      'tcp://10.0.0.1:2375',
+      'unix:///var/run/docker.sock',
+      'unix:///run/podman/podman.sock',
+      'unix:///run/user/1000/podman/podman.sock',
+    ]);
+  });
+
+  it('skips sockets that do not exist', () => {
+    const only = (p: string) => p === '/run/podman/podman.sock';
+    expect(candidateSockets({}, 0, only)).toEqual([{ socket: 'unix:///run/podman/podman.sock', why: "Podman's rootful socket" }]);
+    expect(candidateSockets({}, 0, () => false)).toEqual([]);
+  });
+
+  it('makes clients for unix and tcp addresses', () => {
+    expect((dockerFor('unix:///run/x.sock').modem as unknown as { socketPath: string }).socketPath).toBe('/run/x.sock');
+    const tcp = dockerFor('tcp://127.0.0.1:2375').modem as unknown as { host: string; port: number };
+    expect([tcp.host, Number(tcp.port)]).toEqual(['127.0.0.1', 2375]);
+  });
+});
+
+describe('container figures', () => {
+  it('counts memory as usage without reclaimable cache, like docker stats (cgroup v1 and v2)', () => {
+    expect(containerMemoryBytes({ memory_stats: { usage: 100, stats: { inactive_file: 30 } } } as never)).toBe(70);
+    expect(containerMemoryBytes({ memory_stats: { usage: 100, stats: { total_inactive_file: 10 } } } as never)).toBe(90);
+    expect(containerMemoryBytes({ memory_stats: { usage: 100, stats: {} } } as never)).toBe(100);
+    expect(containerMemoryBytes({ memory_stats: {} } as never)).toBeNull();
+  });
+
+  it('demultiplexes docker log frames', () => {
+    const frame = (stream: number, text: string) => Buffer.concat([Buffer.from([stream, 0, 0, 0, 0, 0, 0, Buffer.byteLength(text)]), Buffer.from(text)]);
+    expect(demuxBuffer(Buffer.concat([frame(1, '{"a":'), frame(2, 'warn\n'), frame(1, '1}')]))).toBe('{"a":warn\n1}');
+    expect(demuxBuffer(Buffer.from('plain text'))).toBe('plain text');
+  });
+});
+
+describe('build contexts', () => {
+  it('leave out what the local runtime installed', () => {
+    expect(isExcluded('.venv/bin/python')).toBe(true);
+    expect(isExcluded('node_modules/express/index.js')).toBe(true);
+    expect(isExcluded('world/__pycache__/views.cpython-311.pyc')).toBe(true);
+    expect(isExcluded('world/views.py')).toBe(false);
+    const files = contextFiles(path.join(TARGETS_DIR, 'django'));
+    expect(files).toContain('world/views.py');
+    expect(files.some((f) => f.startsWith('.venv'))).toBe(false);
+  });
+});
