@@ -54,7 +54,9 @@ export interface RunningTarget {
   /** Time from spawn (local) or container create (docker) to the first 200 from readyPath. */
   readyMs: number;
   stats(): Promise<ResourceSample | null>;
-  logs(tail: number): string[];
+  /** How often stats() may be called during a trial without disturbing it (the engine answers stats). */
+  statsIntervalMs: number;
+  logs(tail: number): Promise<string[]>;
   /** Resolves if the target exits on its own (a crash during the run). */
   exited: Promise<{ code: number | null; signal: string | null }>;
   stop(): Promise<void>;

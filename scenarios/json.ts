@@ -12,7 +12,7 @@ export async function assertAlive(running: RunningTarget): Promise<void> {
     throw new UserError(
       `Target "${running.target.decl.name}" exited during the load (${state.signal ? `signal ${state.signal}` : `exit code ${state.code}`}).`,
       'Read its last log lines below.',
-      running.logs(30),
+      await running.logs(30),
     );
   }
 }
@@ -42,7 +42,7 @@ export const jsonScenario: Scenario = {
       }
       for (let trial = 1; trial <= load.trials; trial++) {
         progress.step(`${connections} connections, trial ${trial}/${load.trials}`, load.durationS);
-        const monitor = monitorResources(running);
+        const monitor = monitorResources(running, running.statsIntervalMs);
         const result = await loader
           .run({ url, connections, durationS: load.durationS, pipelining: load.pipelining }, ctx.signal, () => monitor.start())
           .catch(async (error: unknown) => {

@@ -40,7 +40,7 @@ export const memoryScenario: Scenario = {
     }
     const connections = memoryLoadConnections(ctx.load);
     ctx.progress.step(`peak under the json load, ${connections} connections for ${ctx.load.durationS} s`, ctx.load.durationS);
-    const monitor = monitorResources(running, 100);
+    const monitor = monitorResources(running, Math.min(100, running.statsIntervalMs));
     await ctx.loader.run({ url: `${running.url}/json`, connections, durationS: ctx.load.durationS, pipelining: 1 }, ctx.signal, () => monitor.start());
     const use = await monitor.stop();
     await assertAlive(running);

@@ -2,7 +2,6 @@
 // Podman) and run as a container with host networking, its CPUs (cpuset) and a memory limit.
 // Every container is labelled, registered with the reaper, and removed when it stops.
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { ensureBase, type ResolvedBase } from '../docker/bases.ts';
 import { buildImage, imageExists } from '../docker/build.ts';
@@ -157,6 +156,7 @@ export class DockerRuntime implements Runtime {
       if (stopped) return;
       stopped = true;
       await container.stop({ t: 5 }).catch(() => {});
+      for (const line of await this.logTail(container, 10_000)) logs.push(line);
       await container.remove({ force: true }).catch(() => {});
       unregisterContainer(this.engine.socket, container.id);
       logs.close();
@@ -168,16 +168,12 @@ export class DockerRuntime implements Runtime {
       await stop();
       throw new UserError(`Container of target "${name}" did not start: ${(error as Error).message}.`, 'Check the engine with `npm run bench -- doctor`.');
     }
-    const exited = container.wait().then(
-      (r: { StatusCode?: number }) => ({ code: r.StatusCode ?? null, signal: null }),
-      () => ({ code: null, signal: 'wait failed' }),
-    );
-    void this.followLogs(container, logs);
+    const exited = watchExit(container, () => stopped);
     const url = `http://${HOST}:${port}`;
     const ready = await waitForHealth(url, { timeoutMs: options.readyTimeoutMs, intervalMs: options.pollIntervalMs ?? 25, exited, path: options.readyPath });
     const readyMs = performance.now() - startedAt;
     if (!ready.ok) {
-      const tail = await this.logTail(container, logs);
+      const tail = await this.logTail(container);
       await stop();
       const why = ready.exit
         ? `exited during start (exit code ${ready.exit.code})`
@@ -191,7 +187,9 @@ export class DockerRuntime implements Runtime {
       cpus: options.cpus,
       readyMs,
       stats: () => this.sample(container),
-      logs: (n) => logs.tail(n),
+      // Each stats call costs the engine CPU time; sampling once a second keeps that small.
+      statsIntervalMs: 1000,
+      logs: (n) => this.logTail(container, n),
       exited,
       stop,
     };
@@ -199,30 +197,12 @@ export class DockerRuntime implements Runtime {
     return running;
   }
 
-  private async followLogs(container: Docker.Container, logs: LogBuffer): Promise<void> {
+  /** The container's last log lines, read from the engine when asked: following the log for the
+   * whole run would keep Podman's API service busy on a CPU during every trial. */
+  private async logTail(container: Docker.Container, tail = LOG_TAIL): Promise<string[]> {
     try {
-      const stream = (await container.logs({ follow: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
-      const out = new PassThrough();
-      const err = new PassThrough();
-      logs.attach(out);
-      logs.attach(err);
-      this.docker().modem.demuxStream(stream, out, err);
-      stream.on('end', () => {
-        out.end();
-        err.end();
-      });
-    } catch {
-      // The container is gone already; logTail() reads what the engine kept.
-    }
-  }
-
-  /** The followed log, or the engine's own copy when following had not caught up. */
-  private async logTail(container: Docker.Container, logs: LogBuffer): Promise<string[]> {
-    const followed = logs.tail(LOG_TAIL);
-    if (followed.length) return followed;
-    try {
-      const raw = (await container.logs({ stdout: true, stderr: true, tail: LOG_TAIL })) as unknown as Buffer;
-      return demuxBuffer(raw).split('\n').filter(Boolean).slice(-LOG_TAIL);
+      const raw = (await container.logs({ stdout: true, stderr: true, tail })) as unknown as Buffer;
+      return demuxBuffer(raw).split('\n').filter(Boolean).slice(-tail);
     } catch {
       return [];
     }
@@ -243,6 +223,25 @@ export class DockerRuntime implements Runtime {
   async shutdown(): Promise<void> {
     await Promise.all([...this.running].map((r) => r.stop()));
   }
+}
+
+/** Resolves when the container stops running. Polls inspect once a second: Podman 4's `wait`
+ * endpoint keeps its API service busy on a CPU for as long as it waits, which would steal CPU from
+ * the very measurement it watches. Never resolves once `done()` says the harness stopped it. */
+function watchExit(container: Docker.Container, done: () => boolean): Promise<{ code: number | null; signal: string | null }> {
+  return new Promise((resolve) => {
+    const poll = async () => {
+      if (done()) return;
+      try {
+        const info = await container.inspect();
+        if (!info.State.Running && !done()) return resolve({ code: info.State.ExitCode ?? null, signal: null });
+      } catch {
+        if (!done()) return resolve({ code: null, signal: 'container vanished' });
+      }
+      setTimeout(poll, 1000).unref();
+    };
+    setTimeout(poll, 200).unref();
+  });
 }
 
 /** Docker multiplexes stdout/stderr in 8-byte-framed chunks when there is no TTY. */

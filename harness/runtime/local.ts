@@ -113,7 +113,8 @@ export class LocalRuntime implements Runtime {
       cpus: options.cpus,
       readyMs: performance.now() - spawnedAt,
       stats: async () => sampleTree(pgid),
-      logs: (tail) => logs.tail(tail),
+      statsIntervalMs: 250,
+      logs: async (tail) => logs.tail(tail),
       exited,
       stop,
     };

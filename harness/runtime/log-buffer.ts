@@ -15,7 +15,6 @@ export class LogBuffer {
     if (!stream) return;
     stream.setEncoding('utf8');
     stream.on('data', (chunk: string) => {
-      this.file?.write(chunk);
       const text = (this.partial.get(stream) ?? '') + chunk;
       const parts = text.split(/\r?\n/);
       this.partial.set(stream, parts.pop() ?? '');
@@ -30,6 +29,7 @@ export class LogBuffer {
 
   push(line: string): void {
     this.lines.push(line);
+    this.file?.write(line + '\n');
     if (this.lines.length > this.capacity) this.lines.splice(0, this.lines.length - this.capacity);
   }
 

@@ -35,7 +35,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const outcome = await Promise.race([stopped, running.exited]);
   await runtime.shutdown();
   if (outcome !== 'signal') {
-    throw new UserError(`Target "${target!.decl.name}" exited on its own (code ${outcome.code ?? outcome.signal}).`, 'Read its last log lines below.', running.logs(30));
+    throw new UserError(`Target "${target!.decl.name}" exited on its own (code ${outcome.code ?? outcome.signal}).`, 'Read its last log lines below.', await running.logs(30));
   }
   console.error('stopped.');
   return 0;
