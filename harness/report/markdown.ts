@@ -17,7 +17,7 @@ function statusLine(m: Measurement): string {
 function scenarioSection(results: RunResults, scenario: string): string {
   const measurements = results.measurements.filter((m) => m.scenario === scenario);
   const out: string[] = [`## Scenario \`${scenario}\``, ''];
-  const load = measurements.find((m) => m.load)?.load;
+  const load = measurements.find((m) => m.load && m.trials.length)?.load;
   if (load) {
     out.push(
       `Load: ${load.trials} trials of ${load.durationS} s per connection level (${load.connections.join(', ')}), after a ${load.warmupS} s warmup per level; pipelining ${load.pipelining}. ` +
@@ -76,6 +76,7 @@ function scenarioSection(results: RunResults, scenario: string): string {
       '',
     );
   }
+  out.push(...startupTable(measurements), ...memoryTable(measurements), ...imageTable(measurements));
   const notOk = measurements.filter((m) => m.status !== 'ok' || !m.complete);
   if (notOk.length) out.push('Not measured or not valid:', '', ...notOk.map(statusLine), '');
   const warnings = measurements.flatMap((m) => m.summary.flatMap((s) => s.warnings.map((w) => `- ${m.target} @ ${s.connections}: ${w}`)));
@@ -95,6 +96,62 @@ function scenarioSection(results: RunResults, scenario: string): string {
     );
   }
   return out.join('\n');
+}
+
+function startupTable(measurements: Measurement[]): string[] {
+  const rows = measurements.filter((m) => m.startup);
+  if (!rows.length) return [];
+  const first = rows[0]!.startup!;
+  return [
+    `Time from ${first.mode === 'container' ? 'container create+start' : 'process spawn'} to the first 200 from \`/json\`, over ${first.samplesMs.length} starts after ${first.warmupRuns} warmup start; readiness polled every ${first.pollIntervalMs} ms.`,
+    '',
+    table(
+      ['target', 'median ms', '95% CI', 'p95 ms', 'min ms', 'max ms', 'CV', 'starts'],
+      rows.map((m) => {
+        const s = m.startup!.summary;
+        return [m.target, fmtMs(s.median), `${fmtMs(s.ci95[0])}–${fmtMs(s.ci95[1])}`, fmtMs(s.p95), fmtMs(s.min), fmtMs(s.max), fmtPct(s.cv), String(s.n)];
+      }),
+    ),
+    '',
+  ];
+}
+
+function memoryTable(measurements: Measurement[]): string[] {
+  const rows = measurements.filter((m) => m.memory);
+  if (!rows.length) return [];
+  const first = rows[0]!.memory!;
+  const source =
+    first.source === 'container'
+      ? "the container's memory usage without reclaimable page cache (as `docker stats`)"
+      : "RSS summed over the target's whole process tree";
+  return [
+    `Resident memory: ${source}; idle is the median of 5 readings 3 s after start, peak the highest reading under the json load at ${first.loadConnections} connections for ${first.loadDurationS} s. Every target runs ${first.workers} worker(s).`,
+    '',
+    table(
+      ['target', 'idle', 'peak under load', 'workers'],
+      rows.map((m) => [m.target, fmtMiB(m.memory!.idleRssBytes), fmtMiB(m.memory!.peakRssBytes), String(m.memory!.workers)]),
+    ),
+    '',
+  ];
+}
+
+const fmtMB = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
+
+function imageTable(measurements: Measurement[]): string[] {
+  const rows = measurements.filter((m) => m.image);
+  if (!rows.length) return [];
+  return [
+    "Uncompressed image sizes, as the engine's `image inspect` reports them (MB = 10^6 bytes), split into the base image and the layers the target's Dockerfile adds. Compare like with like: a local base is a Debian-built stand-in for the official image.",
+    '',
+    table(
+      ['target', 'image', 'base', 'app layers', 'base image', 'base origin'],
+      rows.map((m) => {
+        const i = m.image!;
+        return [m.target, fmtMB(i.imageBytes), fmtMB(i.baseBytes), fmtMB(i.appBytes), i.base.ref, i.base.origin];
+      }),
+    ),
+    '',
+  ];
 }
 
 export function renderMarkdown(results: RunResults): string {
@@ -135,6 +192,7 @@ export function renderMarkdown(results: RunResults): string {
         ['pinning', `target on CPUs ${env.pinning.targetCpus.join(',')}, loader on CPUs ${env.pinning.loaderCpus.join(',')} (${env.pinning.method})`],
         ['loader', `${env.loader.name} ${env.loader.version}`],
         ['harness', `Node.js ${env.harnessNode}, commit ${env.gitCommit ?? 'unknown'}${env.gitDirty ? ' (with uncommitted changes)' : ''}`],
+        ['runtime', results.runtime === 'docker' && env.engine ? `docker: ${env.engine.name} ${env.engine.version} (API ${env.engine.apiVersion}) at ${env.engine.socket}` : results.runtime],
         ['host', env.hostname],
       ],
     ),

@@ -53,7 +53,7 @@ describe('bad input', () => {
 describe('preparing targets', () => {
   it('says which Python to install when none is usable', async () => {
     const out = tmp();
-    const r = await bench(['run', '--targets', 'fixture-python', '--out', out], { env: { ...env, BENCH_PYTHON: 'python-that-does-not-exist' } });
+    const r = await bench(['run', '--targets', 'fixture-python', '--scenarios', 'json', '--out', out], { env: { ...env, BENCH_PYTHON: 'python-that-does-not-exist' } });
     expect(r.exitCode).toBe(1);
     const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
     expect(results.measurements[0]).toMatchObject({ status: 'failed' });
@@ -62,7 +62,7 @@ describe('preparing targets', () => {
 
   it('says what failed, and how to fix it, when npm install fails', async () => {
     const out = tmp();
-    const r = await bench(['run', '--targets', 'fixture-npm-fail', '--out', out], { env });
+    const r = await bench(['run', '--targets', 'fixture-npm-fail', '--scenarios', 'json', '--out', out], { env });
     expect(r.exitCode).toBe(1);
     const m = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'))).measurements[0]!;
     expect(m.error).toMatch(/Preparing target "fixture-npm-fail" failed: `npm ci --no-audit --no-fund` exited with 1\. Fix: .*npm registry/);
@@ -73,7 +73,7 @@ describe('preparing targets', () => {
 describe('run', () => {
   it('keeps every outcome (ok, invalid, failed) in a valid results file and exits 1', async () => {
     const out = tmp();
-    const r = await bench(['run', '--targets', 'fixture-ok,fixture-wrong,fixture-crash', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '2', '--out', out], { env });
+    const r = await bench(['run', '--targets', 'fixture-ok,fixture-wrong,fixture-crash', '--scenarios', 'json', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '2', '--out', out], { env });
     expect(r.exitCode, String(r.stderr)).toBe(1);
     const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
     expect(results.state).toBe('done');
@@ -96,9 +96,23 @@ describe('run', () => {
     expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
   });
 
+  it('runs startup and memory on the local runtime and skips image-size there, saying why', async () => {
+    const out = tmp();
+    const r = await bench(['run', '--targets', 'fixture-ok', '--scenarios', 'startup,memory,image-size', '--connections', '4', '--duration', '1', '--out', out], { env });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    const by = Object.fromEntries(results.measurements.map((m) => [m.scenario, m]));
+    expect(by.startup!.startup).toMatchObject({ mode: 'process', pollIntervalMs: 5, warmupRuns: 1 });
+    expect(by.startup!.startup!.samplesMs).toHaveLength(5);
+    expect(by.memory!.memory).toMatchObject({ source: 'process-tree', workers: 1, loadConnections: 4 });
+    expect(by.memory!.memory!.peakRssBytes).toBeGreaterThanOrEqual(by.memory!.memory!.idleRssBytes! * 0.5);
+    expect(by['image-size']).toMatchObject({ status: 'skipped', error: 'needs the docker runtime (this run uses local)' });
+    expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
+  });
+
   it('on Ctrl-C stops the target, keeps the trials so far and exits 130', async () => {
     const out = tmp();
-    const child = bench(['run', '--targets', 'fixture-ok', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '30', '--out', out], { env });
+    const child = bench(['run', '--targets', 'fixture-ok', '--scenarios', 'json', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '30', '--out', out], { env });
     const file = path.join(out, 'results.json');
     const trialsSoFar = () => {
       try {

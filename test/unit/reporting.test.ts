@@ -7,7 +7,7 @@ import { renderMarkdown } from '../../harness/report/markdown.ts';
 import { readResults, resolveResultsFile, ResultsStore, markLatest } from '../../harness/results/store.ts';
 import { runResultsSchema } from '../../harness/schema.ts';
 import { parseWrkOutput } from '../../harness/tools/loader-benchmark.ts';
-import { fakeResults } from '../fixtures/results.ts';
+import { fakeLifecycle, fakeResults } from '../fixtures/results.ts';
 
 describe('markdown report', () => {
   const md = renderMarkdown(fakeResults());
@@ -45,6 +45,32 @@ describe('markdown report', () => {
 
   it('is a pure function: the same results give the same text', () => {
     expect(renderMarkdown(fakeResults())).toBe(md);
+  });
+});
+
+describe('markdown report of the startup, memory and image-size scenarios', () => {
+  const results = fakeResults();
+  results.measurements.push(...fakeLifecycle('node', [70, 75, 80], 40, 221_200_000, 221_150_000), ...fakeLifecycle('django', [170, 180, 200], 50, 190_100_000, 122_200_000));
+  const md = renderMarkdown(results);
+
+  it('gives startup medians with the poll interval and mode', () => {
+    expect(md).toContain('Time from container create+start to the first 200 from `/json`, over 3 starts after 1 warmup start; readiness polled every 5 ms.');
+    expect(md).toMatch(/\| django \| 180 \| 170–200 \| 200 \| 170 \| 200 \|/);
+  });
+
+  it('gives idle and peak memory and says how it was read', () => {
+    expect(md).toContain("the container's memory usage without reclaimable page cache");
+    expect(md).toMatch(/\| node \| 40\.0 MiB \| 80\.0 MiB \| 1 \|/);
+  });
+
+  it('splits image sizes into base and app, naming the base and its origin', () => {
+    expect(md).toMatch(/\| django \| 190\.1 MB \| 122\.2 MB \| 67\.9 MB \| localhost\/bench-local\/base \| local \|/);
+    expect(md).toMatch(/\| node \| 221\.2 MB \| 221\.2 MB \| 50\.0 kB \|/);
+  });
+
+  it('does not describe an HTTP load for scenarios without trials', () => {
+    const startupSection = md.slice(md.indexOf('## Scenario `startup`'), md.indexOf('## Scenario `memory`'));
+    expect(startupSection).not.toContain('Load:');
   });
 });
 
