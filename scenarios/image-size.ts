@@ -2,8 +2,8 @@
 // (image inspect's Size), split into the base image's bytes and the bytes the Dockerfile adds.
 // Compressed (registry) sizes are not compared: the article does not say which it quotes, and an
 // uncompressed figure is what a machine pulling the image stores.
-import type { CheckResult, RunningTarget, Scenario, ScenarioContext, ScenarioOutput } from '../harness/types.ts';
-import { verifyJsonEndpoint } from '../harness/verify/json-contract.ts';
+import type { RunningTarget, Scenario, ScenarioContext, ScenarioOutput } from '../harness/types.ts';
+import { verifyJson } from '../harness/verify/json-contract.ts';
 
 export const imageSizeScenario: Scenario = {
   name: 'image-size',
@@ -11,10 +11,8 @@ export const imageSizeScenario: Scenario = {
   requires: ['/json'],
   runtimes: ['docker'],
 
-  verify(running: RunningTarget): Promise<CheckResult[]> {
-    // Sizing an image that does not serve correctly would compare broken images.
-    return verifyJsonEndpoint(running.url);
-  },
+  // Sizing an image that does not serve correctly would compare broken images.
+  verify: verifyJson,
 
   plannedSeconds(): number {
     return 0;

@@ -1,9 +1,9 @@
 // Scenario `json`: TechEmpower's JSON serialization test. Verify the /json contract, then at each
 // connection level a warmup followed by timed trials with the HTTP loader.
-import type { CheckResult, LoadShape, RunningTarget, Scenario, ScenarioContext, ScenarioOutput, Trial } from '../harness/types.ts';
+import type { LoadShape, RunningTarget, Scenario, ScenarioContext, ScenarioOutput, Trial } from '../harness/types.ts';
 import { monitorResources } from '../harness/runtime/resource-monitor.ts';
 import { UserError } from '../harness/errors.ts';
-import { verifyJsonEndpoint } from '../harness/verify/json-contract.ts';
+import { verifyJson } from '../harness/verify/json-contract.ts';
 
 /** Fails fast when the target died during a trial, with its last log lines. */
 export async function assertAlive(running: RunningTarget): Promise<void> {
@@ -22,9 +22,7 @@ export const jsonScenario: Scenario = {
   description: 'GET /json: JSON serialization throughput and latency (TechEmpower test type 1).',
   requires: ['/json'],
 
-  verify(running: RunningTarget): Promise<CheckResult[]> {
-    return verifyJsonEndpoint(running.url);
-  },
+  verify: verifyJson,
 
   plannedSeconds(load: LoadShape): number {
     return load.connections.length * (load.warmupS + load.trials * load.durationS);

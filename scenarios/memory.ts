@@ -4,8 +4,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { median } from 'simple-statistics';
 import { monitorResources } from '../harness/runtime/resource-monitor.ts';
-import type { CheckResult, LoadShape, RunningTarget, Scenario, ScenarioContext, ScenarioOutput } from '../harness/types.ts';
-import { verifyJsonEndpoint } from '../harness/verify/json-contract.ts';
+import type { LoadShape, RunningTarget, Scenario, ScenarioContext, ScenarioOutput } from '../harness/types.ts';
+import { verifyJson } from '../harness/verify/json-contract.ts';
 import { assertAlive } from './json.ts';
 
 const SETTLE_MS = 3000;
@@ -21,9 +21,7 @@ export const memoryScenario: Scenario = {
   description: 'Resident memory at idle after start and at its peak under the json load.',
   requires: ['/json'],
 
-  verify(running: RunningTarget): Promise<CheckResult[]> {
-    return verifyJsonEndpoint(running.url);
-  },
+  verify: verifyJson,
 
   plannedSeconds(load: LoadShape): number {
     return SETTLE_MS / 1000 + 1 + load.durationS;

@@ -3,8 +3,8 @@
 // poll interval does not dominate the figure; the interval is recorded with the results.
 import { quantile } from 'simple-statistics';
 import { estimate } from '../harness/stats/estimate.ts';
-import type { CheckResult, LoadShape, ProfileName, RunningTarget, Scenario, ScenarioContext, ScenarioOutput } from '../harness/types.ts';
-import { verifyJsonEndpoint } from '../harness/verify/json-contract.ts';
+import type { LoadShape, ProfileName, RunningTarget, Scenario, ScenarioContext, ScenarioOutput } from '../harness/types.ts';
+import { verifyJson } from '../harness/verify/json-contract.ts';
 
 export const STARTUP_POLL_MS = 5;
 export const STARTUP_RUNS: Record<ProfileName, number> = { quick: 5, full: 15 };
@@ -14,9 +14,7 @@ export const startupScenario: Scenario = {
   description: 'Time from start to the first 200 from /json (median, p95, min, max over repeated starts).',
   requires: ['/json'],
 
-  verify(running: RunningTarget): Promise<CheckResult[]> {
-    return verifyJsonEndpoint(running.url);
-  },
+  verify: verifyJson,
 
   plannedSeconds(_load: LoadShape, profile: ProfileName): number {
     return STARTUP_RUNS[profile] * 2;

@@ -1,4 +1,5 @@
 // report.md: what was measured, how it compares, and everything needed to judge the figures.
+import { evaluateClaims, type ClaimVerdict, type Side } from '../claims/evaluate.ts';
 import type { Measurement, ReportFile, RunResults } from '../types.ts';
 import { cell, fmtGiB, fmtInt, fmtMiB, fmtMs, fmtPct } from './format.ts';
 
@@ -154,6 +155,32 @@ function imageTable(measurements: Measurement[]): string[] {
   ];
 }
 
+function sideFigure(side: Side): string {
+  const v = side.unit === 'bytes' ? `${(side.value / 1e6).toFixed(1)} MB` : side.unit === 'ms' ? `${fmtMs(side.value)} ms` : `${fmtInt(side.value)} ${side.unit}`;
+  return `${side.target} ${v}${side.lowerBound ? ' (loader-bound: at least)' : ''}`;
+}
+
+function claimsSection(verdicts: ClaimVerdict[]): string[] {
+  return [
+    "## The article's claims",
+    '',
+    `Judged on ratios measured in this run; the absolute figures are this machine's (${verdicts[0]?.machine ?? 'unknown'}) and are not compared with the article's.`,
+    '',
+    table(
+      ['claim', "the article's figures", 'measured here', 'ratio (95% CI)', 'verdict', 'why'],
+      verdicts.map((v) => [
+        v.claim.prediction,
+        v.claim.articleFigures,
+        v.numerator && v.denominator ? `${sideFigure(v.numerator)}; ${sideFigure(v.denominator)}` : 'n/a',
+        v.ratio ? `${v.ratio.value.toFixed(2)} (${v.ratio.ci95[0].toFixed(2)}–${v.ratio.ci95[1].toFixed(2)})` : 'n/a',
+        `**${v.verdict}**`,
+        v.reason,
+      ]),
+    ),
+    '',
+  ];
+}
+
 export function renderMarkdown(results: RunResults): string {
   const env = results.environment;
   const scenarios = [...new Set(results.measurements.map((m) => m.scenario))];
@@ -166,6 +193,7 @@ export function renderMarkdown(results: RunResults): string {
     `Absolute figures belong to this machine (${env.cpuModel}, ${env.cores} cores); compare targets within this report, not with figures from other machines.`,
     '',
   ];
+  out.push(...claimsSection(evaluateClaims(results)));
   for (const scenario of scenarios) out.push(scenarioSection(results, scenario));
   out.push(
     '## Targets',

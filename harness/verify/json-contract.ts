@@ -84,6 +84,11 @@ export async function verifyJsonEndpoint(baseUrl: string, gapMs = 1500): Promise
   return checks;
 }
 
+/** The /json contract as a scenario's verify step. */
+export function verifyJson(running: { url: string }): Promise<CheckResult[]> {
+  return verifyJsonEndpoint(running.url);
+}
+
 export function verdictOf(checks: CheckResult[]): 'pass' | 'warn' | 'fail' {
   if (checks.some((c) => c.status === 'fail')) return 'fail';
   return checks.some((c) => c.status === 'warn') ? 'warn' : 'pass';

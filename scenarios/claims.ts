@@ -1,0 +1,129 @@
+// The article's measurable claims, as data. Each is judged on a ratio measured in one run on one
+// machine (absolute figures depend on hardware and are shown, never judged across machines).
+// `band` is the range of the ratio that counts as "what the article says", its own spread widened
+// by the tolerance that "~" allows.
+export type ClaimMetric =
+  | 'json-rps' // best median req/s over connection levels, samples = trials at that level
+  | 'db-rps'
+  | 'ws-users'
+  | 'startup-ms' // median ms to first 200, samples = starts
+  | 'image-bytes' // uncompressed image size
+  | 'memory-peak-bytes'; // peak resident memory under the json load
+
+export interface Claim {
+  id: string;
+  /** The article's own words. */
+  quote: string;
+  /** What the article's figures predict, in words. */
+  prediction: string;
+  scenario: string;
+  metric: ClaimMetric;
+  /** ratio = metric(numerator) / metric(denominator) */
+  numerator: string;
+  denominator: string;
+  /** The ratio the article's figures imply, and the band that counts as agreeing with it. */
+  expectedRatio: number;
+  band: [number, number];
+  /** The article's absolute figures, for display only. */
+  articleFigures: string;
+}
+
+export const CLAIMS: Claim[] = [
+  {
+    id: 'json-throughput',
+    quote: 'Node.js edges JSON APIs significantly (1.2M vs Django ~880k req/sec per TechEmpower R23 benchmarks for Django 6.0).',
+    prediction: 'Node.js serves ~1.4x the JSON requests/s of Django (1.2-1.3M vs 850-880k).',
+    scenario: 'json',
+    metric: 'json-rps',
+    numerator: 'node',
+    denominator: 'django',
+    expectedRatio: 1.43,
+    // 1.2M/880k = 1.36 .. 1.3M/850k = 1.53, widened by 10%.
+    band: [1.23, 1.68],
+    articleFigures: 'Django ~850-880k req/s, Node.js ~1.2-1.3M req/s',
+  },
+  {
+    id: 'django-matches-node-json',
+    quote: 'TechEmpower benchmarks show Django matching Node.js for JSON APIs (850k vs 1.2M req/sec).',
+    prediction: 'Django within ~10% of Node.js on JSON throughput ("matching").',
+    scenario: 'json',
+    metric: 'json-rps',
+    numerator: 'django',
+    denominator: 'node',
+    expectedRatio: 1,
+    band: [0.9, 1.1],
+    articleFigures: 'Django 850k req/s vs Node.js 1.2M req/s',
+  },
+  {
+    id: 'db-ops',
+    quote: 'Django ties database ops (~450k/sec both).',
+    prediction: 'Node.js and Django do about the same database operations per second (ratio ~1).',
+    scenario: 'db',
+    metric: 'db-rps',
+    numerator: 'node',
+    denominator: 'django',
+    expectedRatio: 1,
+    band: [0.9, 1.1],
+    articleFigures: '~450k ops/s for both',
+  },
+  {
+    id: 'startup',
+    quote: 'Startup Time | ~180ms (Optimized) | ~75ms (V8 / Rust core)',
+    prediction: 'Django takes ~2.4x as long as Node.js to start (180 ms vs 75 ms).',
+    scenario: 'startup',
+    metric: 'startup-ms',
+    numerator: 'django',
+    denominator: 'node',
+    expectedRatio: 2.4,
+    band: [1.9, 2.9],
+    articleFigures: 'Django ~180 ms, Node.js ~75 ms',
+  },
+  {
+    id: 'websocket-users',
+    quote: 'Real-time WebSocket connections? Node handles 3x concurrent users.',
+    prediction: 'Node.js holds ~3x the concurrent WebSocket users of Django Channels, with lower latency.',
+    scenario: 'ws',
+    metric: 'ws-users',
+    numerator: 'node',
+    denominator: 'django',
+    expectedRatio: 3,
+    band: [2.5, 3.5],
+    articleFigures: 'Node.js 3x the concurrent users of Django Channels',
+  },
+  {
+    id: 'image-size',
+    quote: 'Node.js dominates microservices – 80 MB Docker containers vs Django 300MB images.',
+    prediction: 'A Django image is ~3.75x the size of a Node.js image (300 MB vs 80 MB).',
+    scenario: 'image-size',
+    metric: 'image-bytes',
+    numerator: 'django',
+    denominator: 'node',
+    expectedRatio: 3.75,
+    band: [3, 4.5],
+    articleFigures: 'Node.js ~80 MB, Django ~300 MB',
+  },
+  {
+    id: 'memory',
+    quote: 'Node.js runs 20% lighter on RAM consumption at massive scale',
+    prediction: 'Node.js needs ~0.8x the memory of Django.',
+    scenario: 'memory',
+    metric: 'memory-peak-bytes',
+    numerator: 'node',
+    denominator: 'django',
+    expectedRatio: 0.8,
+    band: [0.7, 0.9],
+    articleFigures: 'Node.js 20% less RAM than Django',
+  },
+  {
+    id: 'deno-beside-node',
+    quote: 'JSON/sec | ~880k reqs (TechEmpower R23) | ~1.3M+ reqs (TechEmpower R23)  [one column for "Node.js / Deno"]',
+    prediction: 'Deno serves JSON at about Node.js\'s rate (the article gives one figure for both).',
+    scenario: 'json',
+    metric: 'json-rps',
+    numerator: 'deno',
+    denominator: 'node',
+    expectedRatio: 1,
+    band: [0.8, 1.25],
+    articleFigures: 'Node.js / Deno ~1.3M+ req/s',
+  },
+];
