@@ -1,7 +1,9 @@
 // Entry point: `npm run bench -- <command> [options]`. Errors meant for the user are printed as one
 // paragraph (exit 2); anything else is a bug and keeps its stack trace (exit 1).
 import { UserError } from './errors.ts';
+import { chartCommand, chartHelp } from './cli/commands/chart.ts';
 import { cleanCommand, cleanHelp } from './cli/commands/clean.ts';
+import { compareCommand, compareHelp } from './cli/commands/compare.ts';
 import { doctorCommand, doctorHelp } from './cli/commands/doctor.ts';
 import { imagesCommand, imagesHelp } from './cli/commands/images.ts';
 import { listCommand, listHelp } from './cli/commands/list.ts';
@@ -14,6 +16,8 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   serve: { run: serveCommand, help: serveHelp, summary: 'prepare and start one target, keep it running until Ctrl-C' },
   verify: { run: verifyCommand, help: verifyHelp, summary: 'contract checks only; non-zero exit on a fail' },
   list: { run: listCommand, help: listHelp, summary: 'targets, their endpoints, scenarios and profiles' },
+  chart: { run: chartCommand, help: chartHelp, summary: 'regenerate the reports and charts of a run from its results.json' },
+  compare: { run: compareCommand, help: compareHelp, summary: 'compare two runs metric by metric; exit 1 on a significant regression (for CI)' },
   doctor: { run: doctorCommand, help: doctorHelp, summary: 'what this machine has for each runtime, and how to fix what is missing' },
   images: { run: imagesCommand, help: imagesHelp, summary: 'get the base images (official, or local equivalents built from Debian)' },
   clean: { run: cleanCommand, help: cleanHelp, summary: 'remove the containers and images the harness made' },

@@ -147,8 +147,8 @@ export interface Scenario {
 /** A file a reporter produced; only the CLI writes files. */
 export interface ReportFile {
   path: string;
-  content: string;
+  content: string | Uint8Array;
 }
 
-/** Reporters are pure functions of the results. */
-export type Reporter = (results: import('./schema.ts').RunResults) => ReportFile[];
+/** Reporters are pure functions of the results (async where rendering is). */
+export type Reporter = (results: import('./schema.ts').RunResults) => ReportFile[] | Promise<ReportFile[]>;

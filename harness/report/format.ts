@@ -14,3 +14,9 @@ export function fmtDuration(seconds: number): string {
 
 /** Escapes a value for a Markdown table cell. */
 export const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/** One side of a claim, e.g. "django 190.1 MB" or "node 23,961 req/s (loader-bound: at least)". */
+export function sideFigure(side: { target: string; value: number; unit: string; lowerBound: boolean }): string {
+  const v = side.unit === 'bytes' ? `${(side.value / 1e6).toFixed(1)} MB` : side.unit === 'ms' ? `${fmtMs(side.value)} ms` : `${fmtInt(side.value)} ${side.unit}`;
+  return `${side.target} ${v}${side.lowerBound ? ' (loader-bound: at least)' : ''}`;
+}

@@ -1,7 +1,7 @@
 // report.md: what was measured, how it compares, and everything needed to judge the figures.
-import { evaluateClaims, type ClaimVerdict, type Side } from '../claims/evaluate.ts';
+import { evaluateClaims, type ClaimVerdict } from '../claims/evaluate.ts';
 import type { Measurement, ReportFile, RunResults } from '../types.ts';
-import { cell, fmtGiB, fmtInt, fmtMiB, fmtMs, fmtPct } from './format.ts';
+import { cell, fmtGiB, fmtInt, fmtMiB, fmtMs, fmtPct, sideFigure } from './format.ts';
 
 function table(header: string[], rows: string[][]): string {
   return [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
@@ -153,11 +153,6 @@ function imageTable(measurements: Measurement[]): string[] {
     ),
     '',
   ];
-}
-
-function sideFigure(side: Side): string {
-  const v = side.unit === 'bytes' ? `${(side.value / 1e6).toFixed(1)} MB` : side.unit === 'ms' ? `${fmtMs(side.value)} ms` : `${fmtInt(side.value)} ${side.unit}`;
-  return `${side.target} ${v}${side.lowerBound ? ' (loader-bound: at least)' : ''}`;
 }
 
 function claimsSection(verdicts: ClaimVerdict[]): string[] {

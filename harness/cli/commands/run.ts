@@ -17,7 +17,7 @@ import { parseFlags } from '../args.ts';
 import { ConsoleProgress } from '../progress.ts';
 import { chooseRuntime } from '../runtime-choice.ts';
 import { fmtDuration, fmtInt } from '../../report/format.ts';
-import { writeReports } from '../write-reports.ts';
+import { writeQuickReports, writeReports } from '../write-reports.ts';
 import { installInterruptHandler } from '../interrupt.ts';
 
 export const RESULTS_ROOT = path.join(PROJECT_ROOT, 'results');
@@ -147,7 +147,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       readyTimeoutMs: (config.readyTimeoutS ?? 60) * 1000,
       progress,
       signal: interrupt.signal,
-      afterMeasurement: () => writeReports(runDir, store.results),
+      afterMeasurement: () => writeQuickReports(runDir, store.results),
     });
     store.results.state = interrupt.signal.aborted ? 'interrupted' : 'done';
   } catch (error) {
@@ -157,12 +157,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     await runtime.shutdown();
     store.results.finishedAt = new Date().toISOString();
     store.save();
-    writeReports(runDir, store.results);
+    await writeReports(runDir, store.results).catch((error: unknown) => console.error(`warning: could not render the HTML report and charts (${(error as Error).message}); report.md and results.json are written.`));
     interrupt.dispose();
   }
 
   printSummary(store.results.measurements);
-  console.error(`\nWrote ${path.relative(process.cwd(), path.join(runDir, 'results.json'))} and report.md (${fmtDuration(progress.elapsedS())}).`);
+  console.error(`\nWrote ${path.relative(process.cwd(), path.join(runDir, 'results.json'))}, report.md, report.html and charts/ (${fmtDuration(progress.elapsedS())}).`);
   if (interrupt.signal.aborted) return 130;
   return store.results.measurements.some((m) => m.status === 'failed' || m.status === 'invalid') ? 1 : 0;
 }

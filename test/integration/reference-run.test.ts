@@ -1,0 +1,35 @@
+// The committed reference runs (results/reference-*/): produced by the harness, never edited by
+// hand. They must validate against the current schema, and their reports must regenerate to the
+// very files committed beside them.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readResults } from '../../harness/results/store.ts';
+import { PROJECT_ROOT } from '../../harness/targets.ts';
+import { bench } from '../helpers.ts';
+
+const RESULTS = path.join(PROJECT_ROOT, 'results');
+const references = fs.readdirSync(RESULTS).filter((d) => d.startsWith('reference-') && fs.existsSync(path.join(RESULTS, d, 'results.json')));
+
+describe('committed reference runs', () => {
+  it('exist', () => {
+    expect(references.length, 'results/reference-*/results.json: commit a reference run made by `npm run bench -- run --profile full`').toBeGreaterThan(0);
+  });
+
+  it.each(references)('%s validates and its reports regenerate identically', async (name) => {
+    const dir = path.join(RESULTS, name);
+    const results = readResults(path.join(dir, 'results.json'));
+    expect(results.state).toBe('done');
+    expect(results.profile).toBe('full');
+    expect(results.environment.gitCommit).toMatch(/^[0-9a-f]{40}$/);
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ref-'));
+    const r = await bench(['chart', dir, '--out', out]);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    for (const file of ['report.md', 'report.html', ...fs.readdirSync(path.join(out, 'charts')).map((f) => `charts/${f}`)]) {
+      const committed = path.join(dir, file);
+      expect(fs.existsSync(committed), `${file} is committed beside results.json`).toBe(true);
+      expect(Buffer.compare(fs.readFileSync(path.join(out, file)), fs.readFileSync(committed)), `${file} regenerates identically`).toBe(0);
+    }
+  }, 120_000);
+});

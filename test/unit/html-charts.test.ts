@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { chartSpecs } from '../../harness/report/charts.ts';
+import { renderHtmlAndCharts } from '../../harness/report/html.ts';
+import { fakeLifecycle, fakeResults } from '../fixtures/results.ts';
+
+const results = () => {
+  const r = fakeResults();
+  r.measurements.push(...fakeLifecycle('node', [70, 75, 80], 40, 80e6, 75e6), ...fakeLifecycle('django', [170, 180, 190], 50, 300e6, 120e6));
+  return r;
+};
+
+describe('charts and the HTML report', () => {
+  it('draws a chart per measured scenario and none for scenarios that did not run', () => {
+    const specs = chartSpecs(results());
+    expect(specs.filter((s) => s.spec).map((s) => s.name)).toEqual(['throughput', 'latency', 'startup', 'image-size', 'memory']);
+    expect(specs.filter((s) => !s.spec).map((s) => s.name)).toEqual(['database', 'websocket']);
+  });
+
+  it('writes a self-contained page: claims table, inline SVG charts, "not measured" where due', async () => {
+    const files = await renderHtmlAndCharts(results());
+    const html = String(files.find((f) => f.path === 'report.html')!.content);
+    expect(html).not.toMatch(/<script|<link|src="http|href="http/);
+    expect((html.match(/<tr data-claim=/g) ?? []).length).toBe(8);
+    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(7);
+    expect((html.match(/<svg/g) ?? []).length).toBe(5);
+    expect(html).toContain('not measured: the `db` scenario did not run');
+    expect(files.map((f) => f.path)).toContain('charts/startup.png');
+    const png = files.find((f) => f.path === 'charts/startup.png')!.content as Uint8Array;
+    expect(Buffer.from(png.subarray(1, 4)).toString()).toBe('PNG');
+  });
+
+  it('gives byte-identical files from the same results', async () => {
+    const a = await renderHtmlAndCharts(results());
+    const b = await renderHtmlAndCharts(results());
+    expect(a.map((f) => f.path)).toEqual(b.map((f) => f.path));
+    for (let i = 0; i < a.length; i++) expect(Buffer.compare(Buffer.from(a[i]!.content), Buffer.from(b[i]!.content)), a[i]!.path).toBe(0);
+  });
+});
