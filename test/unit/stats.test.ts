@@ -93,3 +93,18 @@ describe('summarizeTrials', () => {
     expect(s!.warnings).toEqual([]);
   });
 });
+
+describe('outliers (median absolute deviation)', () => {
+  it('finds a value far from the others and nothing in a steady sample', async () => {
+    const { madOutliers } = await import('../../harness/stats/summarize.ts');
+    expect(madOutliers([100, 101, 99, 100, 60])).toEqual([4]);
+    expect(madOutliers([100, 101, 99, 100, 102])).toEqual([]);
+    expect(madOutliers([1, 2])).toEqual([]);
+  });
+
+  it('warns, with the fix, when the first trial is the outlier', () => {
+    const trials = [trial(16, 60), trial(16, 100), trial(16, 101), trial(16, 99), trial(16, 100)].map((t, i) => ({ ...t, trial: i + 1 }));
+    const [s] = summarizeTrials(trials);
+    expect(s!.warnings.join(' ')).toMatch(/the first trial is an outlier .* raise --warmup/);
+  });
+});
