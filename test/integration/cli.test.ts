@@ -146,3 +146,23 @@ describe('run', () => {
     expect(await waitFor(() => processesUnder(FIXTURE_TARGETS).length === 0, 10_000)).toBe(true);
   });
 });
+
+describe('compare on real runs', () => {
+  const quickJson = (out: string, extra: Record<string, string> = {}) =>
+    bench(['run', '--targets', 'fixture-ok', '--scenarios', 'json', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '3', '--out', out], { env: { ...env, ...extra } });
+
+  it('finds nothing between a run and itself, and flags a deliberately slowed target', async () => {
+    const base = tmp();
+    const slowed = tmp();
+    expect((await quickJson(base)).exitCode).toBe(0);
+    // 5 ms per response caps 4 connections at 800 req/s, far below the fixture's unslowed pace.
+    expect((await quickJson(slowed, { FIXTURE_DELAY_MS: '5' })).exitCode).toBe(0);
+    const same = await bench(['compare', base, base]);
+    expect(same.exitCode, String(same.stderr)).toBe(0);
+    expect(String(same.stdout)).toContain('No significant regression');
+    const slow = await bench(['compare', base, slowed, '--threshold', '5%']);
+    expect(slow.exitCode, String(slow.stdout)).toBe(1);
+    expect(String(slow.stdout)).toMatch(/\| fixture-ok \| json req\/s @4 \|.*\*\*regression\*\* \|/);
+    expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
+  }, 90_000);
+});
