@@ -67,7 +67,9 @@ async function startPodmanService(): Promise<Engine | null> {
   if (which.exitCode !== 0) return null;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-podman-'));
   const socket = `unix://${path.join(dir, 'podman.sock')}`;
-  ownService = spawn('podman', ['system', 'service', '--time=0', socket], { stdio: 'ignore', detached: false });
+  // cwd '/': conmon inherits the service's working directory and fails every container start
+  // ("write child: broken pipe") once that directory is deleted, e.g. a removed clone.
+  ownService = spawn('podman', ['system', 'service', '--time=0', socket], { stdio: 'ignore', detached: false, cwd: '/' });
   ownService.on('error', () => {});
   process.once('exit', () => ownService?.kill('SIGTERM'));
   for (let i = 0; i < 50; i++) {

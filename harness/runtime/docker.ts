@@ -18,6 +18,8 @@ import { registerContainer, unregisterContainer } from './reaper.ts';
 
 const HOST = '127.0.0.1';
 const LOG_TAIL = 30;
+const ENGINE_FAILED_FIX =
+  'The container engine could not run it: check it with `npm run bench -- doctor` and `podman run --rm <image> true` (or docker). With Podman, `bash docker/setup-podman.sh` restarts an API service it finds broken (one whose working directory was deleted fails every start with "write child: broken pipe").';
 
 export interface DockerRuntimeOptions {
   logDir?: string;
@@ -111,7 +113,12 @@ export class DockerRuntime implements Runtime {
       const text = demuxBuffer(raw);
       return Object.fromEntries(Object.entries(JSON.parse(text.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
     } catch (error) {
-      throw new UserError(`Could not read the versions of target "${target.decl.name}" in its image: ${(error as Error).message}.`, 'Check docker.versions in its target.json.');
+      // An HTTP status means the engine refused to run the container; otherwise the command's output was wrong.
+      const engineFailed = typeof (error as { statusCode?: unknown }).statusCode === 'number';
+      throw new UserError(
+        `Could not read the versions of target "${target.decl.name}" in its image: ${(error as Error).message}.`,
+        engineFailed ? ENGINE_FAILED_FIX : 'Check docker.versions in its target.json.',
+      );
     } finally {
       await container.remove({ force: true }).catch(() => {});
       unregisterContainer(this.engine.socket, container.id);
@@ -166,7 +173,7 @@ export class DockerRuntime implements Runtime {
       await container.start();
     } catch (error) {
       await stop();
-      throw new UserError(`Container of target "${name}" did not start: ${(error as Error).message}.`, 'Check the engine with `npm run bench -- doctor`.');
+      throw new UserError(`Container of target "${name}" did not start: ${(error as Error).message}.`, ENGINE_FAILED_FIX);
     }
     const exited = watchExit(container, () => stopped);
     const url = `http://${HOST}:${port}`;
