@@ -47,7 +47,7 @@ fi
 # "write child: broken pipe": restart it.
 service_pid=""
 for proc in /proc/[0-9]*; do
-  cmd=$(tr '\0' ' ' <"$proc/cmdline" 2>/dev/null || true)
+  cmd=$(tr '\0' ' ' 2>/dev/null <"$proc/cmdline" || true)
   [[ $cmd == "podman system service "*"unix://$SOCKET"* ]] && service_pid=${proc#/proc/}
 done
 if [ -n "$service_pid" ] && $SUDO readlink "/proc/$service_pid/cwd" | grep -q '(deleted)$'; then
