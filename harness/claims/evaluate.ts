@@ -66,10 +66,15 @@ export function sideOf(m: Measurement | undefined, metric: ClaimMetric, target: 
       return m.startup ? side(m.startup.samplesMs, `${m.startup.samplesMs.length} starts, ${m.startup.mode}`) : `${target} has no startup figures`;
     case 'image-bytes':
       return m.image ? side([m.image.imageBytes], `uncompressed, ${m.image.base.origin} base ${m.image.base.ref}`) : `${target} has no image figures`;
-    case 'memory-peak-bytes':
-      return m.memory?.peakRssBytes != null
-        ? side([m.memory.peakRssBytes], `peak under the json load, ${m.memory.source === 'container' ? 'container usage' : 'process-tree RSS'}, ${m.memory.workers} worker(s)`)
-        : `${target} has no memory figures`;
+    case 'memory-peak-bytes': {
+      // The run's highest level, the same for every target, so that like loads are compared.
+      if (!m.load?.connections.length) return `${target} has no json load levels`;
+      const top = Math.max(...m.load.connections);
+      const peaks = m.trials.filter((t) => t.connections === top).flatMap((t) => (t.target.rssBytesPeak ? [t.target.rssBytesPeak] : []));
+      if (!peaks.length) return `${target} has no memory readings at ${top} connections`;
+      const source = runtime === 'docker' ? 'container usage' : 'process-tree RSS';
+      return side(peaks, `peak per trial under the json load at ${top} connections, ${peaks.length} trials, ${source}${m.workers ? `, ${m.workers} worker(s)` : ''}`);
+    }
     case 'ws-users':
       return `${target} has no WebSocket figures`;
   }

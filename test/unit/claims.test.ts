@@ -84,11 +84,28 @@ describe('evaluating the claims of a run', () => {
     expect(by['websocket-users']!.reason).toMatch(/^not measured/);
     expect(by['image-size']).toMatchObject({ verdict: 'supported' }); // 300/80 = 3.75
     expect(by['startup']!.verdict).toBe('supported'); // 180/75 = 2.4
-    expect(by['memory']!.verdict).toBe('supported'); // 40/50 = 0.8
+    expect(by['memory']).toMatchObject({ verdict: 'inconclusive', reason: 'not measured: django has no memory readings at 128 connections' });
     // The fixture's node trials at its best level (128) are loader-bound, and even so node/django >> 1.68.
     expect(by['json-throughput']).toMatchObject({ verdict: 'refuted' });
     expect(by['deno-beside-node']!.reason).toMatch(/^not measured: deno was not measured/);
     expect(by['startup']!.machine).toContain('Test CPU, 2 cores');
+  });
+
+  it('judges memory on the peak of every json trial at the run\'s highest level, the same for both targets', () => {
+    const r = fakeResults();
+    const mib = (x: number) => x * 2 ** 20;
+    const withPeaks = (target: string, peaks: number[]) => {
+      const m = r.measurements.find((x) => x.target === target && x.scenario === 'json')!;
+      m.trials = [...m.trials.filter((t) => t.connections !== 128), ...peaks.map((p, i) => fakeTrial(128, 900, { trial: i + 1, target: { rssBytesPeak: mib(p), rssBytesMean: mib(p - 5), cpuPct: 99 } }))];
+      m.summary = summarizeTrials(m.trials);
+    };
+    withPeaks('node', [79, 80, 81]);
+    withPeaks('django', [99, 100, 101]);
+    const memory = () => evaluateClaims(r).find((v) => v.claim.id === 'memory')!;
+    expect(memory()).toMatchObject({ verdict: 'supported', numerator: { samples: [mib(79), mib(80), mib(81)] } }); // 80/100
+    expect(memory().numerator!.detail).toBe('peak per trial under the json load at 128 connections, 3 trials, process-tree RSS, 1 worker(s)');
+    withPeaks('node', [99, 100, 101]);
+    expect(memory().verdict).toBe('refuted'); // 100/100
   });
 
   it('does not judge a target that was invalid', () => {
