@@ -16,7 +16,8 @@ export function fmtDuration(seconds: number): string {
 export const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** One side of a claim, e.g. "django 190.1 MB" or "node 23,961 req/s (loader-bound: at least)". */
-export function sideFigure(side: { target: string; value: number; unit: string; lowerBound: boolean }): string {
+/** One side of a claim, with where its figure comes from, so that a verdict traces to its measurements. */
+export function sideFigure(side: { target: string; value: number; unit: string; lowerBound: boolean; detail: string }): string {
   const v = side.unit === 'bytes' ? `${(side.value / 1e6).toFixed(1)} MB` : side.unit === 'ms' ? `${fmtMs(side.value)} ms` : `${fmtInt(side.value)} ${side.unit}`;
-  return `${side.target} ${v}${side.lowerBound ? ' (loader-bound: at least)' : ''}`;
+  return `${side.target} ${v}${side.lowerBound ? ' (loader-bound: at least)' : ''} [${side.detail}]`;
 }

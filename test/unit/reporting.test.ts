@@ -39,6 +39,10 @@ describe('markdown report', () => {
     expect(md).toContain('commit abc123');
   });
 
+  it('says where each claim figure comes from', () => {
+    expect(md).toContain('node 33,000 req/s (loader-bound: at least) [best level, 128 connections, 1 trials, local]; django 860 req/s [best level, 16 connections, 3 trials, local]');
+  });
+
   it('says when a run is partial', () => {
     expect(renderMarkdown({ ...fakeResults(), state: 'interrupted' })).toContain('**interrupted** (partial results)');
   });
