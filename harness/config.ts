@@ -9,19 +9,19 @@ import type { LoadShape, ProfileName } from './types.ts';
 
 export const PROFILES: Record<ProfileName, LoadShape & { description: string }> = {
   quick: {
-    description: 'smoke runs and CI: 2 connection levels, 3 trials of 4 s after a 2 s warmup',
+    description: 'smoke runs and CI: 2 connection levels, 4 interleaved trials of 4 s after a 2 s warmup (intervals at 87.5%)',
     connections: [16, 128],
     durationS: 4,
     warmupS: 2,
-    trials: 3,
+    trials: 4,
     pipelining: 1,
   },
   full: {
-    description: 'close to TechEmpower: 15 s trials over 16..512 connections, 5 trials each after a 5 s warmup',
+    description: 'close to TechEmpower: 15 s trials over 16..512 connections, 6 interleaved trials each after a 5 s warmup (intervals at 96.9%)',
     connections: [16, 32, 64, 128, 256, 512],
     durationS: 15,
     warmupS: 5,
-    trials: 5,
+    trials: 6,
     pipelining: 1,
   },
 };
@@ -40,6 +40,7 @@ export const userConfigSchema = z.strictObject({
   trials: z.number().int().positive().optional(),
   targetCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
   loaderCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
+  serviceCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
   /** Loader CPU use (percent of its CPUs) at or above which a trial is flagged loaderBound. */
   loaderBoundPct: z.number().positive().max(100).optional(),
   readyTimeoutS: z.number().positive().optional(),

@@ -1,10 +1,14 @@
 // The zod schemas that every part of the harness agrees on: target declarations (targets/*/target.json)
 // and the versioned results file (results/<run-id>/results.json). Units are in the field names.
+// A measurement's `result` belongs to its scenario: each scenario's result kind brings the schema of
+// that part (scenarios/*.ts, harness/run/http-trials.ts), and readResults validates it there.
 import { z } from 'zod';
 
-export const RESULTS_SCHEMA_VERSION = 1;
+/** 2: scenario-owned results, interleaved trials with timestamps, intervals with their level. */
+export const RESULTS_SCHEMA_VERSION = 2;
 
-export const endpointSchema = z.enum(['/health', '/json', '/db', '/queries', '/fortunes', '/ws/echo', '/ws/broadcast']);
+export const endpointSchema = z.enum(['/health', '/json', '/db', '/queries', '/fortunes', '/updates', '/ws/echo', '/ws/broadcast']);
+export type Endpoint = z.infer<typeof endpointSchema>;
 
 /** targets/<name>/target.json: a declaration, no benchmark logic. */
 export const targetDeclarationSchema = z.strictObject({
@@ -60,35 +64,21 @@ export const latencyMsSchema = z.object({
   mean: z.number(),
   max: z.number(),
 });
+export type LatencyMs = z.infer<typeof latencyMsSchema>;
 
-export const resourceUseSchema = z.object({
-  rssBytesPeak: z.number().nullable(),
-  rssBytesMean: z.number().nullable(),
-  /** CPU used by the target's whole process tree, in percent of one core. */
-  cpuPct: z.number().nullable(),
+/** An interval with the confidence it really has, and the method that made it. */
+export const intervalSchema = z.object({
+  lo: z.number(),
+  hi: z.number(),
+  /** Actual coverage probability (0..1): 0.9375 for [min, max] of 5 trials; 1 for an exact figure; 0 for none. */
+  level: z.number().min(0).max(1),
+  method: z.enum(['order-statistic', 'paired-order-statistic', 'mann-whitney-ratio', 'exact', 'none']),
 });
-
-export const trialSchema = z.object({
-  connections: z.number().int().positive(),
-  trial: z.number().int().positive(),
-  durationS: z.number().positive(),
-  requests: z.number().int().nonnegative(),
-  rps: z.number().nonnegative(),
-  latencyMs: latencyMsSchema,
-  errors: z.number().int().nonnegative(),
-  timeouts: z.number().int().nonnegative(),
-  non2xx: z.number().int().nonnegative(),
-  /** CPU used by the loader process, in percent of one core. */
-  loaderCpuPct: z.number().nullable(),
-  /** The loader was saturated: this trial measured the loader, not the server. */
-  loaderBound: z.boolean(),
-  target: resourceUseSchema,
-});
-export type Trial = z.infer<typeof trialSchema>;
+export type IntervalData = z.infer<typeof intervalSchema>;
 
 export const estimateSchema = z.object({
   median: z.number(),
-  ci95: z.tuple([z.number(), z.number()]),
+  ci: intervalSchema,
   min: z.number(),
   max: z.number(),
   /** Coefficient of variation, a fraction (0.05 = 5%). */
@@ -97,18 +87,7 @@ export const estimateSchema = z.object({
 });
 export type Estimate = z.infer<typeof estimateSchema>;
 
-export const levelSummarySchema = z.object({
-  connections: z.number().int().positive(),
-  rps: estimateSchema,
-  latencyMs: z.object({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number() }),
-  rssBytesPeak: z.number().nullable(),
-  targetCpuPct: z.number().nullable(),
-  loaderBoundTrials: z.number().int().nonnegative(),
-  errors: z.number().int().nonnegative(),
-  warnings: z.array(z.string()),
-});
-export type LevelSummary = z.infer<typeof levelSummarySchema>;
-
+/** Load shapes are data. `trials` is the number of rounds per level (one trial per target per round). */
 export const loadShapeSchema = z.object({
   connections: z.array(z.number().int().positive()).min(1),
   durationS: z.number().positive(),
@@ -118,7 +97,7 @@ export const loadShapeSchema = z.object({
 });
 export type LoadShape = z.infer<typeof loadShapeSchema>;
 
-/** Scenario `image-size`: the target's image, uncompressed as the engine reports it. */
+/** The target's image, as the engine reports it (the image-size scenario, and the docker runtime). */
 export const imageInfoSchema = z.object({
   tag: z.string(),
   id: z.string(),
@@ -136,28 +115,6 @@ export const imageInfoSchema = z.object({
 });
 export type ImageInfo = z.infer<typeof imageInfoSchema>;
 
-/** Scenario `startup`: time from start (spawn, or container create+start) to the first 200 from /json. */
-export const startupSchema = z.object({
-  mode: z.enum(['process', 'container']),
-  pollIntervalMs: z.number().positive(),
-  warmupRuns: z.number().int().nonnegative(),
-  samplesMs: z.array(z.number().nonnegative()),
-  summary: estimateSchema.extend({ p95: z.number() }),
-});
-export type StartupResult = z.infer<typeof startupSchema>;
-
-/** Scenario `memory`: resident memory at idle after start and at its peak under the json load. */
-export const memorySchema = z.object({
-  /** process-tree: RSS summed over the local process tree; container: the engine's memory usage. */
-  source: z.enum(['process-tree', 'container']),
-  workers: z.number().int().positive(),
-  idleRssBytes: z.number().nonnegative().nullable(),
-  peakRssBytes: z.number().nonnegative().nullable(),
-  loadConnections: z.number().int().positive(),
-  loadDurationS: z.number().positive(),
-});
-export type MemoryResult = z.infer<typeof memorySchema>;
-
 export const measurementStatusSchema = z.enum(['ok', 'skipped', 'failed', 'invalid']);
 export type MeasurementStatus = z.infer<typeof measurementStatusSchema>;
 
@@ -166,22 +123,17 @@ export const measurementSchema = z.object({
   scenario: z.string(),
   runtime: z.string(),
   status: measurementStatusSchema,
-  /** False while trials are still being added (a crash leaves it false). */
+  /** False while the scenario is still adding to it (a crash leaves it false). */
   complete: z.boolean(),
   error: z.string().optional(),
   /** The target's last log lines when it failed. */
   logTail: z.array(z.string()).optional(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
-  load: loadShapeSchema.optional(),
   workers: z.number().int().positive().optional(),
   checks: z.array(checkResultSchema),
-  /** HTTP load trials (json, and later db) and their per-level summaries; empty for other scenarios. */
-  trials: z.array(trialSchema),
-  summary: z.array(levelSummarySchema),
-  image: imageInfoSchema.optional(),
-  startup: startupSchema.optional(),
-  memory: memorySchema.optional(),
+  /** What the scenario measured, in the shape of its result kind; absent when nothing was measured. */
+  result: z.unknown().optional(),
 });
 export type Measurement = z.infer<typeof measurementSchema>;
 
@@ -195,6 +147,22 @@ export const targetInfoSchema = z.object({
   versions: z.record(z.string(), z.string()),
 });
 export type TargetInfo = z.infer<typeof targetInfoSchema>;
+
+/** A service (PostgreSQL, Redis) that the harness started for the run's targets. */
+export const serviceInfoSchema = z.object({
+  name: z.string(),
+  /** local: a process on this machine; container: through the engine. */
+  mode: z.enum(['process', 'container']),
+  version: z.string(),
+  cpus: z.array(z.number().int()),
+  /** Every setting changed from the service's defaults, with the reason. */
+  config: z.array(z.object({ setting: z.string(), value: z.string(), reason: z.string() })),
+  /** Where it came from: the binary, or the image. */
+  source: z.string(),
+  startedAt: z.string(),
+  stoppedAt: z.string().optional(),
+});
+export type ServiceInfo = z.infer<typeof serviceInfoSchema>;
 
 export const environmentSchema = z.object({
   hostname: z.string(),
@@ -211,7 +179,13 @@ export const environmentSchema = z.object({
   pinning: z.object({
     targetCpus: z.array(z.number().int()),
     loaderCpus: z.array(z.number().int()),
+    /** CPUs of the services (PostgreSQL, Redis); on 2 cores they share the loader's. */
+    serviceCpus: z.array(z.number().int()).default([]),
+    /** The harness process itself (absent in schema 1: it was not pinned). */
+    harnessCpus: z.array(z.number().int()).nullable().default(null),
     method: z.string(),
+    /** What shared a CPU, in words, for the report. */
+    shared: z.array(z.string()).default([]),
   }),
   /** The container engine behind the docker runtime (absent for local runs). */
   engine: z
@@ -220,18 +194,26 @@ export const environmentSchema = z.object({
 });
 export type Environment = z.infer<typeof environmentSchema>;
 
+export const runStateSchema = z.enum(['running', 'done', 'interrupted', 'crashed', 'killed']);
+export type RunState = z.infer<typeof runStateSchema>;
+
 export const runResultsSchema = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
+  /** Set when the file was written by an older harness and migrated on load. */
+  migratedFrom: z.number().int().optional(),
   runId: z.string(),
   startedAt: z.string(),
   finishedAt: z.string().optional(),
-  /** running | done | interrupted | crashed */
-  state: z.enum(['running', 'done', 'interrupted', 'crashed']),
+  /** running | done | interrupted | crashed | killed (left 'running' by a harness that no longer exists) */
+  state: runStateSchema,
+  /** The harness process that wrote the file, so that a run left 'running' by a killed harness is recognised. */
+  harness: z.object({ pid: z.number().int(), hostname: z.string() }).optional(),
   profile: z.string(),
   runtime: z.string(),
   command: z.string(),
   environment: environmentSchema,
   targets: z.record(z.string(), targetInfoSchema),
+  services: z.array(serviceInfoSchema).default([]),
   measurements: z.array(measurementSchema),
 });
 export type RunResults = z.infer<typeof runResultsSchema>;

@@ -1,22 +1,26 @@
 // Types that cross module borders. Data shapes come from the zod schemas in schema.ts; the
-// behavioural seams (Runtime, RunningTarget, Scenario, Loader) are declared here.
+// behavioural seams (Runtime, RunningTarget, Service, Scenario and its result kind, Loader) are
+// declared here.
+import type { z } from 'zod';
+import type { TopLevelSpec } from 'vega-lite';
 export type {
   CheckResult,
+  Endpoint,
   Environment,
   Estimate,
   ImageInfo,
-  MemoryResult,
-  StartupResult,
-  LevelSummary,
+  IntervalData,
+  LatencyMs,
   LoadShape,
   Measurement,
   MeasurementStatus,
   RunResults,
+  RunState,
+  ServiceInfo,
   TargetDeclaration,
   TargetInfo,
-  Trial,
 } from './schema.ts';
-import type { CheckResult, ImageInfo, LoadShape, Measurement, TargetDeclaration, Trial } from './schema.ts';
+import type { CheckResult, Endpoint, ImageInfo, LatencyMs, LoadShape, Measurement, RunResults, ServiceInfo, TargetDeclaration } from './schema.ts';
 
 export type ProfileName = 'quick' | 'full';
 export type RuntimeName = 'local' | 'docker';
@@ -30,8 +34,11 @@ export interface Target {
 /** One reading of a target's resource use (whole process tree or container). */
 export interface ResourceSample {
   atMs: number;
-  rssBytes: number;
-  /** Cumulative CPU time of the tree, in seconds. */
+  /** The runtime's memory figure (see RunningTarget.memoryLabel): PSS of the process tree, or the container's working set. */
+  memoryBytes: number;
+  /** RSS summed over the process tree (shared pages counted once per process), or the container's usage with page cache; null where unknown. */
+  rssBytes: number | null;
+  /** Cumulative CPU time of the tree or container, in seconds. */
   cpuSeconds: number;
 }
 
@@ -43,6 +50,8 @@ export interface StartOptions {
   readyPath?: string;
   /** Readiness poll interval (default 25 ms; the startup scenario polls every 5 ms). */
   pollIntervalMs?: number;
+  /** Extra environment, e.g. the services' DATABASE_URL and REDIS_URL. */
+  env?: Record<string, string>;
 }
 
 /** A started target. `stop()` is idempotent and leaves no process or container behind. */
@@ -54,11 +63,59 @@ export interface RunningTarget {
   /** Time from spawn (local) or container create (docker) to the first 200 from readyPath. */
   readyMs: number;
   stats(): Promise<ResourceSample | null>;
-  /** How often stats() may be called during a trial without disturbing it (the engine answers stats). */
+  /** Exactly what ResourceSample.memoryBytes is, for reports. */
+  memoryLabel: string;
+  /** How often stats() may be called during a trial without disturbing it. */
   statsIntervalMs: number;
   logs(tail: number): Promise<string[]>;
   /** Resolves if the target exits on its own (a crash during the run). */
   exited: Promise<{ code: number | null; signal: string | null }>;
+  stop(): Promise<void>;
+}
+
+/** Where a started service listens. */
+export interface ServiceEndpoint {
+  host: string;
+  port: number;
+}
+
+/**
+ * A service the targets need (PostgreSQL, Redis), declared once like a testcontainers module: how to
+ * run it as a local process and as a container, when it is ready, and what environment it hands to
+ * the targets. The runtime starts it; the executor starts it once per run and stops it on every path.
+ */
+export interface ServiceDeclaration {
+  name: string;
+  description: string;
+  /** Every setting changed from the service's defaults, with the reason (recorded in results.json). */
+  config: ServiceInfo['config'];
+  /** Resolves true once the service answers at the endpoint (polled until the timeout). */
+  ready(endpoint: ServiceEndpoint): Promise<boolean>;
+  /** Run once after it is ready: schema, seed data. */
+  init?(endpoint: ServiceEndpoint): Promise<void>;
+  /** The environment handed to every target, e.g. { DATABASE_URL }. */
+  env(endpoint: ServiceEndpoint): Record<string, string>;
+  /** As a local process: the command for a free port and a fresh data folder (removed at stop, and by the reaper). */
+  local?: {
+    command(ctx: { host: string; port: number; dataDir: string }): Promise<{ argv: string[]; env?: Record<string, string>; version: string; source: string }>;
+  };
+  /** As a container: built from a Dockerfile (context: its folder) on one of the harness's bases. */
+  docker?: {
+    dockerfile: string;
+    base: 'python' | 'node' | 'deno';
+    /** Environment of the container for a port; the container runs with host networking. */
+    env(port: number): Record<string, string>;
+    version: string;
+  };
+}
+
+export interface RunningService {
+  service: ServiceDeclaration;
+  endpoint: ServiceEndpoint;
+  env: Record<string, string>;
+  info: ServiceInfo;
+  logs(tail: number): Promise<string[]>;
+  /** Idempotent; leaves no process, container or data folder behind. */
   stop(): Promise<void>;
 }
 
@@ -67,25 +124,29 @@ export interface Runtime {
   /** Builds what the target needs (venv, npm install, image). Idempotent and cached. */
   prepare(target: Target, log: (line: string) => void): Promise<void>;
   start(target: Target, options: StartOptions): Promise<RunningTarget>;
+  /** Starts a service pinned to `cpus`; a failed start cleans up and throws with its last log lines. */
+  startService(service: ServiceDeclaration, options: { cpus: number[]; readyTimeoutMs: number; log: (line: string) => void }): Promise<RunningService>;
   /** {component: version} for every runtime and framework of the target. */
   versions(target: Target): Promise<Record<string, string>>;
   /** The target's image, for runtimes that build one (docker). */
   image?(target: Target): Promise<ImageInfo>;
-  /** How resident memory is read: the local process tree, or the container's usage. */
-  memorySource: 'process-tree' | 'container';
   /** Stops everything this runtime started; safe to call more than once. */
   shutdown(): Promise<void>;
 }
 
-/** One HTTP load trial as the loader saw it (resource use of the target is added by the scenario). */
+/** One HTTP load trial as the loader saw it (resource use of the target is added by the trial). */
 export interface HttpLoadResult {
   durationS: number;
+  /** Responses received (any status). */
   requests: number;
+  /** 2xx responses per second. */
   rps: number;
-  latencyMs: Trial['latencyMs'];
+  latencyMs: LatencyMs;
+  /** Connection errors and malformed responses, timeouts NOT included (they are counted in `timeouts`). */
   errors: number;
   timeouts: number;
   non2xx: number;
+  /** CPU the loader used, in percent of one core. */
   loaderCpuPct: number | null;
 }
 
@@ -110,38 +171,125 @@ export interface ProgressReporter {
   warn(line: string): void;
 }
 
-export interface ScenarioContext {
+export interface ScenarioContext<R> {
   profile: ProfileName;
-  target: Target;
   runtime: Runtime;
-  /** Starts another instance of the target, pinned like the first (the startup scenario). */
-  startTarget(options?: Pick<StartOptions, 'readyPath' | 'pollIntervalMs'>): Promise<RunningTarget>;
   load: LoadShape;
   loader: HttpLoader;
   /** Loader CPU use above this (percent of the loader's CPUs) flags a trial loaderBound. */
   loaderBoundPct: number;
   progress: ProgressReporter;
   signal: AbortSignal;
-  /** Called after each trial so that the results file can be rewritten at once. */
-  onTrial(trial: Trial): Promise<void>;
+  /** Starts another instance of a target, pinned and with the services' environment like the first. */
+  startTarget(target: Target, options?: Pick<StartOptions, 'readyPath' | 'pollIntervalMs'>): Promise<RunningTarget>;
+  /** Stores what the scenario has measured of a target so far; the results file is rewritten at once. */
+  save(target: string, result: R): void;
+  /** The target broke during the scenario: it is marked failed (what it measured is kept) and is left out from then on. */
+  fail(target: string, error: unknown): Promise<void>;
 }
 
-/** What a scenario measured; the executor stores it in the measurement. */
-export type ScenarioOutput = Partial<Pick<Measurement, 'trials' | 'image' | 'startup' | 'memory'>>;
+/** A table of a report section, rendered to Markdown and HTML by the core. */
+export interface Table {
+  caption?: string;
+  header: string[];
+  rows: string[][];
+}
 
-export interface Scenario {
+/** What a scenario shows in the report: rendered by both the Markdown and the HTML reporter. */
+export interface Section {
+  paragraphs: string[];
+  tables: Table[];
+  warnings: string[];
+}
+
+export interface ChartSpec {
+  name: string;
+  title: string;
+  /** null: nothing to draw, and `missing` says why. */
+  spec: TopLevelSpec | null;
+  missing?: string;
+}
+
+/** A metric `compare` compares between two runs. */
+export interface Series {
+  metric: string;
+  unit: string;
+  higherIsBetter: boolean;
+  /** Independent samples (trials, starts, cycles); one per process. */
+  samples: number[];
+  /** A deterministic figure (an image size): one reading is the truth. */
+  exact?: boolean;
+}
+
+/** One independent sample behind a claim's figure, with the key that pairs it with the other side's. */
+export interface FigureSample {
+  value: number;
+  /** Samples of two targets with the same key were taken next to each other (same level and round). */
+  pairKey: string;
+  /** When it was taken (ISO), if known. */
+  at?: string;
+}
+
+/** The figure a claim reads from one target's measurement. */
+export interface Figure {
+  samples: FigureSample[];
+  unit: string;
+  /** Where the figure comes from (level, trials, runtime, memory source...). */
+  detail: string;
+  /** The loader was saturated: the true figure is at least this (throughput only). */
+  lowerBound: boolean;
+  /** A deterministic figure (image size): its ratio is exact. */
+  exact?: boolean;
+}
+
+/**
+ * A scenario's result kind: the shape of Measurement.result for that scenario and everything that
+ * depends on it. The core (executor, store, reporters, compare, claims, CLI) goes through this and
+ * names no scenario.
+ */
+export interface ResultKind<R> {
+  schema: z.ZodType<R>;
+  /** One line for the CLI's summary. */
+  summaryLine(result: R): string;
+  /** The scenario's report section, from its measurements in a run. */
+  section(measurements: Measurement[], run: RunResults): Section;
+  charts(measurements: Measurement[], run: RunResults): ChartSpec[];
+  /** The series `compare` compares for one measurement. */
+  series(result: R): Series[];
+  /** Names of the figures claims may read. */
+  figureNames: readonly string[];
+  /** A figure for claims, or why there is none. */
+  figure(name: string, result: R, run: RunResults): Figure | string;
+  /** Turns the fields a schema-1 measurement of this scenario carried into this kind's result. */
+  fromV1?(old: Record<string, unknown>): R | undefined;
+}
+
+/** How a scenario orders its work across targets, stated in the report. */
+export type Schedule =
+  /** Trials of all targets go round-robin in a rotating order; ratios are taken pair by pair. */
+  | 'interleaved'
+  /** Whole runs of each target alternate (a ramp cannot be cut into trials). */
+  | 'alternating'
+  /** One deterministic reading per target. */
+  | 'once';
+
+export interface Scenario<R = unknown> {
   name: string;
   description: string;
   /** Endpoints the target must declare; a target without them is skipped. */
-  requires: string[];
+  requires: Endpoint[];
   /** Runtimes that can measure it (default: all); on others the target is skipped with a reason. */
   runtimes?: RuntimeName[];
-  /** Contract checks on a freshly started target; a 'fail' skips `run`. */
+  /** Services the executor must start before the targets (PostgreSQL, Redis). */
+  services?: ServiceDeclaration[];
+  schedule: Schedule;
+  kind: ResultKind<R>;
+  /** Contract checks on a freshly started target; a 'fail' marks it invalid and leaves it out. */
   verify(running: RunningTarget): Promise<CheckResult[]>;
-  /** `running` was started and verified by the executor, which stops it afterwards. */
-  run(running: RunningTarget, ctx: ScenarioContext): Promise<ScenarioOutput>;
-  /** Seconds of timed work `run` will do, for the progress estimate. */
-  plannedSeconds(load: LoadShape, profile: ProfileName): number;
+  /** All targets were started and verified by the executor, which stops them afterwards. */
+  run(targets: RunningTarget[], ctx: ScenarioContext<R>): Promise<void>;
+  /** Seconds of timed work `run` will do for this many targets, for the progress estimate. */
+  plannedSeconds(load: LoadShape, profile: ProfileName, targets: number): number;
 }
 
 /** A file a reporter produced; only the CLI writes files. */
@@ -151,4 +299,4 @@ export interface ReportFile {
 }
 
 /** Reporters are pure functions of the results (async where rendering is). */
-export type Reporter = (results: import('./schema.ts').RunResults) => ReportFile[] | Promise<ReportFile[]>;
+export type Reporter = (results: RunResults) => ReportFile[] | Promise<ReportFile[]>;

@@ -1,17 +1,8 @@
 // The article's measurable claims, as data. Each is judged on a ratio measured in one run on one
-// machine (absolute figures depend on hardware and are shown, never judged across machines).
+// machine (absolute figures depend on hardware and are shown, never judged across machines), taken
+// pair by pair from samples of the two targets measured next to each other.
 // `band` is the range of the ratio that counts as "what the article says", its own spread widened
 // by the tolerance that "~" allows.
-export type ClaimMetric =
-  | 'json-rps' // best median req/s over connection levels, samples = trials at that level
-  | 'db-rps'
-  | 'ws-users'
-  | 'startup-ms' // median ms to first 200, samples = starts
-  | 'image-bytes' // uncompressed image size
-  // Peak memory of the target in each json trial at the run's highest connection level: one
-  // reading per trial, so the ratio has a real interval (the memory scenario has one reading).
-  | 'memory-peak-bytes';
-
 export interface Claim {
   id: string;
   /** The article's own words. */
@@ -19,7 +10,8 @@ export interface Claim {
   /** What the article's figures predict, in words. */
   prediction: string;
   scenario: string;
-  metric: ClaimMetric;
+  /** The figure the scenario's result kind gives for each side (see its figureNames). */
+  figure: string;
   /** ratio = metric(numerator) / metric(denominator) */
   numerator: string;
   denominator: string;
@@ -36,7 +28,7 @@ export const CLAIMS: Claim[] = [
     quote: 'Node.js edges JSON APIs significantly (1.2M vs Django ~880k req/sec per TechEmpower R23 benchmarks for Django 6.0).',
     prediction: 'Node.js serves ~1.4x the JSON requests/s of Django (1.2-1.3M vs 850-880k).',
     scenario: 'json',
-    metric: 'json-rps',
+    figure: 'best-rps',
     numerator: 'node',
     denominator: 'django',
     expectedRatio: 1.43,
@@ -49,7 +41,7 @@ export const CLAIMS: Claim[] = [
     quote: 'TechEmpower benchmarks show Django matching Node.js for JSON APIs (850k vs 1.2M req/sec).',
     prediction: 'Django within ~10% of Node.js on JSON throughput ("matching").',
     scenario: 'json',
-    metric: 'json-rps',
+    figure: 'best-rps',
     numerator: 'django',
     denominator: 'node',
     expectedRatio: 1,
@@ -61,7 +53,7 @@ export const CLAIMS: Claim[] = [
     quote: 'Django ties database ops (~450k/sec both).',
     prediction: 'Node.js and Django do about the same database operations per second (ratio ~1).',
     scenario: 'db',
-    metric: 'db-rps',
+    figure: 'best-rps',
     numerator: 'node',
     denominator: 'django',
     expectedRatio: 1,
@@ -73,7 +65,7 @@ export const CLAIMS: Claim[] = [
     quote: 'Startup Time | ~180ms (Optimized) | ~75ms (V8 / Rust core)',
     prediction: 'Django takes ~2.4x as long as Node.js to start (180 ms vs 75 ms).',
     scenario: 'startup',
-    metric: 'startup-ms',
+    figure: 'ready-ms',
     numerator: 'django',
     denominator: 'node',
     expectedRatio: 2.4,
@@ -84,8 +76,8 @@ export const CLAIMS: Claim[] = [
     id: 'websocket-users',
     quote: 'Real-time WebSocket connections? Node handles 3x concurrent users.',
     prediction: 'Node.js holds ~3x the concurrent WebSocket users of Django Channels, with lower latency.',
-    scenario: 'ws',
-    metric: 'ws-users',
+    scenario: 'ws-capacity',
+    figure: 'held-clients',
     numerator: 'node',
     denominator: 'django',
     expectedRatio: 3,
@@ -97,7 +89,7 @@ export const CLAIMS: Claim[] = [
     quote: 'Node.js dominates microservices – 80 MB Docker containers vs Django 300MB images.',
     prediction: 'A Django image is ~3.75x the size of a Node.js image (300 MB vs 80 MB).',
     scenario: 'image-size',
-    metric: 'image-bytes',
+    figure: 'image-bytes',
     numerator: 'django',
     denominator: 'node',
     expectedRatio: 3.75,
@@ -107,9 +99,9 @@ export const CLAIMS: Claim[] = [
   {
     id: 'memory',
     quote: 'Node.js runs 20% lighter on RAM consumption at massive scale',
-    prediction: 'Node.js needs ~0.8x the memory of Django under the heaviest json load.',
-    scenario: 'json',
-    metric: 'memory-peak-bytes',
+    prediction: 'Node.js needs ~0.8x the memory of Django at its peak under the heaviest json load.',
+    scenario: 'memory',
+    figure: 'peak-memory',
     numerator: 'node',
     denominator: 'django',
     expectedRatio: 0.8,
@@ -121,7 +113,7 @@ export const CLAIMS: Claim[] = [
     quote: 'JSON/sec | ~880k reqs (TechEmpower R23) | ~1.3M+ reqs (TechEmpower R23)  [one column for "Node.js / Deno"]',
     prediction: 'Deno serves JSON at about Node.js\'s rate (the article gives one figure for both).',
     scenario: 'json',
-    metric: 'json-rps',
+    figure: 'best-rps',
     numerator: 'deno',
     denominator: 'node',
     expectedRatio: 1,

@@ -5,4 +5,4 @@ import { jsonScenario } from './json.ts';
 import { memoryScenario } from './memory.ts';
 import { startupScenario } from './startup.ts';
 
-export const scenarios: Scenario[] = [jsonScenario, startupScenario, memoryScenario, imageSizeScenario];
+export const scenarios: Scenario[] = [jsonScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[];

@@ -1,12 +1,18 @@
 // The claims evaluator: a pure function of the results. Each claim gets supported, refuted or
-// inconclusive, with the measured ratio, its 95% interval, the figures behind it and one line
-// saying why. Only ratios measured in the same run are judged; absolute figures are shown with
-// the machine they came from.
-import { CLAIMS, type Claim, type ClaimMetric } from '../../scenarios/claims.ts';
-import { ratioOfMedians } from '../stats/compare.ts';
-import type { Measurement, RunResults } from '../types.ts';
+// inconclusive, with the measured ratio (the median of ratios taken pair by pair from samples of the
+// two targets measured next to each other), its interval with the interval's real confidence level,
+// the figures behind it, the samples it rests on, and one line saying why. It reads figures through
+// the scenarios' result kinds and names no scenario.
+import { CLAIMS, type Claim } from '../../scenarios/claims.ts';
+import { kindOf } from '../results/scenario-kinds.ts';
+import { fmtRatio } from '../report/format.ts';
+import { formatLevel, pairedRatio, ratioBetweenSamples } from '../stats/intervals.ts';
+import type { Figure, IntervalData, Measurement, RunResults } from '../types.ts';
 
 export type Verdict = 'supported' | 'refuted' | 'inconclusive';
+
+/** Below this confidence a verdict says that it rests on a weak interval. */
+export const WEAK_LEVEL = 0.9;
 
 export interface Side {
   target: string;
@@ -14,30 +20,36 @@ export interface Side {
   /** The figure shown: median of the samples. */
   value: number;
   unit: string;
-  /** Where the figure comes from (connection level, runtime, ...). */
+  /** Where the figure comes from (level, trials, runtime, ...). */
   detail: string;
   /** The loader was saturated: the true figure is at least this (throughput only). */
   lowerBound: boolean;
+}
+
+export interface ClaimRatio {
+  value: number;
+  ci: IntervalData;
+  /** Number of pairs (paired), or of samples on the smaller side (unpaired). */
+  n: number;
+  /** How the samples were matched: pair by pair, between two independent samples, or an exact figure. */
+  basis: 'paired' | 'unpaired' | 'exact';
+  /** The pairs behind a paired ratio: key (e.g. "round 2"), the two values and their ratio. */
+  pairs: { key: string; numerator: number; denominator: number; ratio: number }[];
+  /** Largest time between the two samples of a pair, where their times are known. */
+  maxGapS: number | null;
 }
 
 export interface ClaimVerdict {
   claim: Claim;
   verdict: Verdict;
   reason: string;
-  ratio?: { value: number; ci95: [number, number] };
+  ratio?: ClaimRatio;
   numerator?: Side;
   denominator?: Side;
+  /** Which measurements the figures come from, e.g. "json/node and json/django in results.json". */
+  source?: string;
   machine: string;
 }
-
-const UNITS: Record<ClaimMetric, string> = {
-  'json-rps': 'req/s',
-  'db-rps': 'req/s',
-  'ws-users': 'users',
-  'startup-ms': 'ms',
-  'image-bytes': 'bytes',
-  'memory-peak-bytes': 'bytes',
-};
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -45,65 +57,83 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** The samples behind one side of a claim, or why there are none. */
-export function sideOf(m: Measurement | undefined, metric: ClaimMetric, target: string, runtime: string): Side | string {
+/** The figure behind one side of a claim, or why there is none. */
+export function figureOf(m: Measurement | undefined, claim: Claim, target: string, run: RunResults): Figure | string {
   if (!m) return `${target} was not measured`;
   if (m.status !== 'ok' || !m.complete) return `${target} was ${m.status}${m.complete ? '' : ' (incomplete)'}${m.error ? `: ${m.error.split('. Fix:')[0]}` : ''}`;
-  const side = (samples: number[], detail: string, lowerBound = false): Side => ({ target, samples, value: median(samples), unit: UNITS[metric], detail, lowerBound });
-  switch (metric) {
-    case 'json-rps':
-    case 'db-rps': {
-      if (!m.summary.length) return `${target} has no trials`;
-      const best = m.summary.reduce((a, b) => (b.rps.median > a.rps.median ? b : a));
-      const trials = m.trials.filter((t) => t.connections === best.connections);
-      return side(
-        trials.map((t) => t.rps),
-        `best level, ${best.connections} connections, ${trials.length} trials, ${runtime}`,
-        trials.some((t) => t.loaderBound),
-      );
-    }
-    case 'startup-ms':
-      return m.startup ? side(m.startup.samplesMs, `${m.startup.samplesMs.length} starts, ${m.startup.mode}`) : `${target} has no startup figures`;
-    case 'image-bytes':
-      return m.image ? side([m.image.imageBytes], `uncompressed, ${m.image.base.origin} base ${m.image.base.ref}`) : `${target} has no image figures`;
-    case 'memory-peak-bytes': {
-      // The run's highest level, the same for every target, so that like loads are compared.
-      if (!m.load?.connections.length) return `${target} has no json load levels`;
-      const top = Math.max(...m.load.connections);
-      const peaks = m.trials.filter((t) => t.connections === top).flatMap((t) => (t.target.rssBytesPeak ? [t.target.rssBytesPeak] : []));
-      if (!peaks.length) return `${target} has no memory readings at ${top} connections`;
-      const source = runtime === 'docker' ? 'container usage' : 'process-tree RSS';
-      return side(peaks, `peak per trial under the json load at ${top} connections, ${peaks.length} trials, ${source}${m.workers ? `, ${m.workers} worker(s)` : ''}`);
-    }
-    case 'ws-users':
-      return `${target} has no WebSocket figures`;
-  }
+  const kind = kindOf(m);
+  if (!kind) return `the ${m.scenario} scenario is unknown to this harness`;
+  if (m.result === undefined) return `${target} has no ${m.scenario} results`;
+  const figure = kind.figure(claim.figure, m.result, run);
+  return typeof figure === 'string' ? `${target}: ${figure}` : figure;
 }
 
-const fmt = (x: number) => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const toSide = (target: string, f: Figure, runtime: string): Side => {
+  const values = f.samples.map((s) => s.value);
+  return { target, samples: values, value: median(values), unit: f.unit, detail: `${f.detail}, ${runtime}`, lowerBound: f.lowerBound };
+};
 
-export function judge(claim: Claim, num: Side, den: Side): { verdict: Verdict; reason: string; ratio: { value: number; ci95: [number, number] } } {
-  const r = ratioOfMedians(num.samples, den.samples);
-  const [lo, hi] = r.ci95;
+/** The ratio num/den: exact for exact figures, pair by pair where samples share keys, else between independent samples. */
+export function claimRatio(num: Figure, den: Figure): ClaimRatio {
+  if (num.exact && den.exact) {
+    const value = median(num.samples.map((s) => s.value)) / median(den.samples.map((s) => s.value));
+    return { value, ci: { lo: value, hi: value, level: 1, method: 'exact' }, n: 1, basis: 'exact', pairs: [], maxGapS: null };
+  }
+  const denByKey = new Map(den.samples.map((s) => [s.pairKey, s]));
+  const pairs = num.samples.flatMap((a) => {
+    const b = denByKey.get(a.pairKey);
+    return b ? [{ a, b }] : [];
+  });
+  if (pairs.length) {
+    const p = pairedRatio(pairs.map((x) => x.a.value), pairs.map((x) => x.b.value));
+    const gaps = pairs.flatMap(({ a, b }) => (a.at && b.at ? [Math.abs(Date.parse(a.at) - Date.parse(b.at)) / 1000] : []));
+    return {
+      value: p.ratio,
+      ci: p.interval,
+      n: p.n,
+      basis: 'paired',
+      pairs: pairs.map(({ a, b }) => ({ key: a.pairKey, numerator: a.value, denominator: b.value, ratio: a.value / b.value })),
+      maxGapS: gaps.length === pairs.length ? Math.max(...gaps) : null,
+    };
+  }
+  const r = ratioBetweenSamples(num.samples.map((s) => s.value), den.samples.map((s) => s.value));
+  return { value: r.ratio, ci: r.interval, n: Math.min(num.samples.length, den.samples.length), basis: 'unpaired', pairs: [], maxGapS: null };
+}
+
+function describe(claim: Claim, r: ClaimRatio): string {
   const [a, b] = claim.band;
-  const ratio = { value: r.ratio, ci95: r.ci95 };
-  const measured = `${claim.numerator}/${claim.denominator} = ${fmt(r.ratio)} (95% CI ${fmt(lo)}-${fmt(hi)}) against the article's ${fmt(a)}-${fmt(b)}`;
-  if (num.lowerBound && den.lowerBound) return { verdict: 'inconclusive', reason: `both figures are loader-bound (lower bounds only): ${measured}`, ratio };
+  const interval =
+    r.basis === 'exact'
+      ? 'exact'
+      : r.ci.level === 0
+        ? 'no interval: one sample per target'
+        : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : `${r.n}+ unpaired samples`}`;
+  return `${claim.numerator}/${claim.denominator} = ${fmtRatio(r.value)} (${interval}) against the article's ${fmtRatio(a)}-${fmtRatio(b)}`;
+}
+
+export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: Figure & { lowerBound: boolean }): { verdict: Verdict; reason: string; ratio: ClaimRatio } {
+  const ratio = claimRatio(num, den);
+  const { lo, hi } = ratio.ci;
+  const [a, b] = claim.band;
+  const measured = describe(claim, ratio);
+  const weak = ratio.basis !== 'exact' && ratio.ci.level > 0 && ratio.ci.level < WEAK_LEVEL ? `; the interval has only ${formatLevel(ratio.ci.level)} confidence (more trials give more: --profile full)` : '';
+  const result = (verdict: Verdict, reason: string) => ({ verdict, reason: reason + (verdict === 'inconclusive' ? '' : weak), ratio });
+  if (ratio.basis !== 'exact' && ratio.ci.level === 0) return result('inconclusive', `one independent sample per target, so no interval: ${measured}`);
+  if (num.lowerBound && den.lowerBound) return result('inconclusive', `both figures are loader-bound (lower bounds only): ${measured}`);
   if (num.lowerBound) {
     // The true ratio is at least the measured one.
     return lo > b
-      ? { verdict: 'refuted', reason: `${measured}; ${claim.numerator} is loader-bound, so the true ratio is even higher`, ratio }
-      : { verdict: 'inconclusive', reason: `${claim.numerator} is loader-bound (its figure is a lower bound): ${measured}`, ratio };
+      ? result('refuted', `${measured}; ${claim.numerator} is loader-bound, so the true ratio is even higher`)
+      : result('inconclusive', `${claim.numerator} is loader-bound (its figure is a lower bound): ${measured}`);
   }
   if (den.lowerBound) {
     return hi < a
-      ? { verdict: 'refuted', reason: `${measured}; ${claim.denominator} is loader-bound, so the true ratio is even lower`, ratio }
-      : { verdict: 'inconclusive', reason: `${claim.denominator} is loader-bound (its figure is a lower bound): ${measured}`, ratio };
+      ? result('refuted', `${measured}; ${claim.denominator} is loader-bound, so the true ratio is even lower`)
+      : result('inconclusive', `${claim.denominator} is loader-bound (its figure is a lower bound): ${measured}`);
   }
-  const single = num.samples.length === 1 && den.samples.length === 1 ? ' (one reading per target)' : '';
-  if (lo >= a && hi <= b) return { verdict: 'supported', reason: `${measured}${single}`, ratio };
-  if (hi < a || lo > b) return { verdict: 'refuted', reason: `${measured}${single}`, ratio };
-  return { verdict: 'inconclusive', reason: `too noisy: ${measured}; the interval crosses the band's edge`, ratio };
+  if (lo >= a && hi <= b) return result('supported', measured);
+  if (hi < a || lo > b) return result('refuted', measured);
+  return result('inconclusive', `too noisy: ${measured}; the interval crosses the band's edge`);
 }
 
 export function evaluateClaims(results: RunResults, claims: Claim[] = CLAIMS): ClaimVerdict[] {
@@ -112,11 +142,18 @@ export function evaluateClaims(results: RunResults, claims: Claim[] = CLAIMS): C
     const ran = results.measurements.filter((m) => m.scenario === claim.scenario);
     if (ran.length === 0) return { claim, verdict: 'inconclusive', reason: `not measured: the \`${claim.scenario}\` scenario did not run`, machine };
     const find = (target: string) => ran.find((m) => m.target === target);
-    const num = sideOf(find(claim.numerator), claim.metric, claim.numerator, results.runtime);
-    const den = sideOf(find(claim.denominator), claim.metric, claim.denominator, results.runtime);
+    const num = figureOf(find(claim.numerator), claim, claim.numerator, results);
+    const den = figureOf(find(claim.denominator), claim, claim.denominator, results);
     if (typeof num === 'string' || typeof den === 'string') {
       return { claim, verdict: 'inconclusive', reason: `not measured: ${[num, den].filter((x) => typeof x === 'string').join('; ')}`, machine };
     }
-    return { claim, ...judge(claim, num, den), numerator: num, denominator: den, machine };
+    return {
+      claim,
+      ...judge(claim, num, den),
+      numerator: toSide(claim.numerator, num, results.runtime),
+      denominator: toSide(claim.denominator, den, results.runtime),
+      source: `results.json: ${claim.scenario}/${claim.numerator} and ${claim.scenario}/${claim.denominator}`,
+      machine,
+    };
   });
 }

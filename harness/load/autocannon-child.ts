@@ -45,7 +45,8 @@ const output: HttpLoadResult = {
     mean: latencyUs.totalCount ? latencyUs.mean / 1000 : 0,
     max: latencyUs.totalCount ? latencyUs.maxValue / 1000 : 0,
   },
-  errors: result.errors,
+  // autocannon's `errors` already include its timeouts: count each failure once.
+  errors: Math.max(0, result.errors - result.timeouts),
   timeouts: result.timeouts,
   non2xx: result.non2xx,
   loaderCpuPct: wallMs > 0 ? ((cpu.user + cpu.system) / 1000 / wallMs) * 100 : null,

@@ -1,9 +1,21 @@
-// Number formatting shared by the reporters and the CLI.
+// Number formatting shared by the reporters, the scenarios' report sections and the CLI.
+import { formatLevel } from '../stats/intervals.ts';
+import type { IntervalData } from '../types.ts';
+
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString('en-US');
 export const fmtMs = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 export const fmtPct = (fraction: number): string => `${(fraction * 100).toFixed(1)}%`;
 export const fmtMiB = (bytes: number | null): string => (bytes === null ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
 export const fmtGiB = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+export const fmtMB = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
+export const fmtRatio = (x: number): string => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+/** "1,234–1,456 (93.8%)": an interval always with its real confidence level. */
+export function fmtInterval(ci: IntervalData, fmt: (n: number) => string): string {
+  if (ci.method === 'exact') return 'exact';
+  if (ci.level === 0) return 'no interval (1 sample)';
+  return `${fmt(ci.lo)}–${fmt(ci.hi)} (${formatLevel(ci.level)})`;
+}
 
 export function fmtDuration(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
@@ -15,9 +27,12 @@ export function fmtDuration(seconds: number): string {
 /** Escapes a value for a Markdown table cell. */
 export const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-/** One side of a claim, e.g. "django 190.1 MB" or "node 23,961 req/s (loader-bound: at least)". */
+/** A figure with its unit: bytes as MB, ms, or a count with its unit. */
+export function fmtValue(value: number, unit: string): string {
+  return unit === 'bytes' ? `${(value / 1e6).toFixed(1)} MB` : unit === 'ms' ? `${fmtMs(value)} ms` : `${fmtInt(value)} ${unit}`;
+}
+
 /** One side of a claim, with where its figure comes from, so that a verdict traces to its measurements. */
 export function sideFigure(side: { target: string; value: number; unit: string; lowerBound: boolean; detail: string }): string {
-  const v = side.unit === 'bytes' ? `${(side.value / 1e6).toFixed(1)} MB` : side.unit === 'ms' ? `${fmtMs(side.value)} ms` : `${fmtInt(side.value)} ${side.unit}`;
-  return `${side.target} ${v}${side.lowerBound ? ' (loader-bound: at least)' : ''} [${side.detail}]`;
+  return `${side.target} ${fmtValue(side.value, side.unit)}${side.lowerBound ? ' (loader-bound: at least)' : ''} [${side.detail}]`;
 }

@@ -1,11 +1,27 @@
-// The run itself, in one direction: for each target, prepare → for each scenario: start → verify →
-// load → store → stop. Every failure is kept in the results (never thrown past a target), and the
-// results file is rewritten after every trial.
+// The run, in one direction: prepare every target once → start the services the scenarios need,
+// once per run → for each scenario: start all its targets (pinned, idle while not measured),
+// verify each (a 'fail' marks it invalid), hand the valid ones to the scenario, which interleaves
+// its trials across them and saves after every trial → stop them. Failures are kept in the results
+// (never thrown past a target), and services are stopped on every path.
 import type { ConsoleProgress } from '../cli/progress.ts';
 import { errorLogTail, errorMessage, errorSummary } from '../errors.ts';
-import { summarizeTrials } from '../stats/summarize.ts';
-import { ResultsStore } from '../results/store.ts';
-import type { HttpLoader, LoadShape, Measurement, ProfileName, Runtime, RuntimeName, Scenario, Target, Trial } from '../types.ts';
+import type { ResultsStore } from '../results/store.ts';
+import type { CpuPlan } from '../runtime/cpus.ts';
+import type {
+  HttpLoader,
+  LoadShape,
+  Measurement,
+  ProfileName,
+  RunningService,
+  RunningTarget,
+  Runtime,
+  RuntimeName,
+  Scenario,
+  ScenarioContext,
+  ServiceDeclaration,
+  StartOptions,
+  Target,
+} from '../types.ts';
 import { verdictOf } from '../verify/json-contract.ts';
 
 export interface ExecuteOptions {
@@ -16,34 +32,43 @@ export interface ExecuteOptions {
   runtime: Runtime;
   load: LoadShape;
   loader: HttpLoader;
-  targetCpus: number[];
+  cpus: CpuPlan;
   loaderBoundPct: number;
   readyTimeoutMs: number;
-  progress: ConsoleProgress;
+  progress: Pick<ConsoleProgress, 'step' | 'info' | 'warn' | 'setContext' | 'skipPlanned'>;
   signal: AbortSignal;
-  /** Called after each measurement is stored, e.g. to rewrite the reports. */
+  /** Called after each measurement is finished, e.g. to rewrite the reports. */
   afterMeasurement?: () => void;
 }
 
 /** Seconds that starting and verifying a target add to a scenario, for the estimate. */
 export const OVERHEAD_S = 4;
 
-export function plannedSeconds(targets: Target[], scenarios: Scenario[], load: LoadShape, profile: ProfileName, runtime: RuntimeName): number {
-  let total = 0;
-  for (const t of targets) for (const s of scenarios) if (!skipReason(s, t, runtime)) total += s.plannedSeconds(load, profile) + OVERHEAD_S;
-  return total;
-}
-
 /** Why a scenario cannot measure a target on a runtime, or null when it can. */
 export function skipReason(scenario: Scenario, target: Target, runtime: RuntimeName): string | null {
-  const missing = scenario.requires.filter((e) => !(target.decl.endpoints as string[]).includes(e));
+  const missing = scenario.requires.filter((e) => !target.decl.endpoints.includes(e));
   if (missing.length) return `target does not serve ${missing.join(', ')}`;
   if (scenario.runtimes && !scenario.runtimes.includes(runtime)) return `needs the ${scenario.runtimes.join(' or ')} runtime (this run uses ${runtime})`;
   return null;
 }
 
+function plannedFor(scenario: Scenario, targets: number, load: LoadShape, profile: ProfileName): number {
+  return targets ? scenario.plannedSeconds(load, profile, targets) + OVERHEAD_S * targets : 0;
+}
+
+export function plannedSeconds(targets: Target[], scenarios: Scenario[], load: LoadShape, profile: ProfileName, runtime: RuntimeName): number {
+  return scenarios.reduce((sum, s) => sum + plannedFor(s, targets.filter((t) => !skipReason(s, t, runtime)).length, load, profile), 0);
+}
+
+/** The services a set of scenarios needs, each once. */
+export function servicesNeeded(scenarios: Scenario[]): ServiceDeclaration[] {
+  const byName = new Map<string, ServiceDeclaration>();
+  for (const s of scenarios) for (const service of s.services ?? []) byName.set(service.name, service);
+  return [...byName.values()];
+}
+
 export async function executeRun(o: ExecuteOptions): Promise<void> {
-  const { store, progress } = o;
+  const { store, progress, runtime } = o;
   const now = () => new Date().toISOString();
   const record = (m: Measurement) => {
     store.upsert(m);
@@ -52,103 +77,166 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
   const blank = (target: Target, scenario: Scenario): Measurement => ({
     target: target.decl.name,
     scenario: scenario.name,
-    runtime: o.runtime.name,
+    runtime: runtime.name,
     status: 'ok',
     complete: false,
     startedAt: now(),
+    workers: o.cpus.targetCpus.length,
     checks: [],
-    trials: [],
-    summary: [],
+  });
+  const finish = (m: Measurement, status: Measurement['status'], error: unknown, complete: boolean, logTail = errorLogTail(error)) =>
+    record({ ...m, status, complete, finishedAt: now(), error: errorSummary(error), ...(logTail && { logTail }) });
+
+  // Who measures what: skipped pairs are recorded at once, with the reason.
+  const plan = o.scenarios.map((scenario) => {
+    const todo: Target[] = [];
+    for (const target of o.targets) {
+      const reason = skipReason(scenario, target, runtime.name);
+      if (reason) record({ ...blank(target, scenario), status: 'skipped', complete: true, finishedAt: now(), error: reason });
+      else todo.push(target);
+    }
+    return { scenario, todo };
   });
 
-  for (const target of o.targets) {
+  // Prepare each target once, for every scenario that measures it.
+  const prepared = new Map<string, unknown>(); // target -> null (ok) or the error
+  for (const target of o.targets.filter((t) => plan.some((p) => p.todo.includes(t)))) {
     if (o.signal.aborted) break;
     const name = target.decl.name;
-    const todo = o.scenarios.filter((s) => !skipReason(s, target, o.runtime.name));
-    for (const s of o.scenarios) {
-      const reason = skipReason(s, target, o.runtime.name);
-      if (reason) record({ ...blank(target, s), status: 'skipped', complete: true, finishedAt: now(), error: reason });
-    }
-    if (todo.length === 0) continue;
-    const plannedForTarget = todo.reduce((sum, s) => sum + s.plannedSeconds(o.load, o.profile) + OVERHEAD_S, 0);
-
     progress.setContext(`${name}: `);
-    progress.step(`preparing (${o.runtime.name} runtime)`);
+    progress.step(`preparing (${runtime.name} runtime)`);
     try {
-      await o.runtime.prepare(target, (line) => progress.info(line));
-      store.results.targets[name]!.versions = await o.runtime.versions(target);
+      await runtime.prepare(target, (line) => progress.info(line));
+      store.results.targets[name]!.versions = await runtime.versions(target);
       store.save();
+      prepared.set(name, null);
     } catch (error) {
       progress.warn(`prepare failed: ${errorMessage(error)}`);
-      for (const s of todo) {
-        record({ ...blank(target, s), status: 'failed', complete: true, finishedAt: now(), error: `prepare failed: ${errorSummary(error)}`, logTail: errorLogTail(error) });
-      }
-      progress.skipPlanned(plannedForTarget);
-      continue;
+      prepared.set(name, error);
     }
+  }
 
-    for (const scenario of todo) {
-      if (o.signal.aborted) break;
-      progress.setContext(`${name} · ${scenario.name}: `);
-      const m: Measurement = { ...blank(target, scenario), load: o.load, workers: o.targetCpus.length };
-      progress.step(`starting on CPUs ${o.targetCpus.join(',')}`, OVERHEAD_S);
-      const startTarget = (extra: { readyPath?: string; pollIntervalMs?: number } = {}) =>
-        o.runtime.start(target, { cpus: o.targetCpus, readyTimeoutMs: o.readyTimeoutMs, ...extra });
-      let running;
+  const services = new Map<string, RunningService>();
+  const serviceErrors = new Map<string, unknown>();
+  const startServices = async (needed: ServiceDeclaration[]) => {
+    for (const service of needed) {
+      if (services.has(service.name) || serviceErrors.has(service.name) || o.signal.aborted) continue;
+      progress.setContext(`service ${service.name}: `);
+      progress.step(`starting on CPUs ${o.cpus.serviceCpus.join(',')}`);
       try {
-        running = await startTarget();
+        const running = await runtime.startService(service, { cpus: o.cpus.serviceCpus, readyTimeoutMs: o.readyTimeoutMs, log: (line) => progress.info(line) });
+        services.set(service.name, running);
+        store.results.services.push(running.info);
+        store.save();
+        progress.info(`${service.name} ${running.info.version} ready (${running.info.mode}, ${running.info.source})`);
       } catch (error) {
-        progress.warn(errorMessage(error));
-        record({ ...m, status: 'failed', complete: true, finishedAt: now(), error: errorSummary(error), logTail: errorLogTail(error) });
-        progress.skipPlanned(scenario.plannedSeconds(o.load, o.profile));
-        continue;
+        progress.warn(`could not start ${service.name}: ${errorMessage(error)}`);
+        serviceErrors.set(service.name, error);
       }
-      try {
-        progress.info(`ready at ${running.url} after ${running.readyMs.toFixed(0)} ms; verifying the contract`);
-        m.checks = await scenario.verify(running);
-        const failed = m.checks.filter((c) => c.status === 'fail');
-        for (const c of m.checks.filter((c) => c.status !== 'pass')) progress.warn(`check ${c.name}: ${c.status} (${c.detail})`);
-        if (verdictOf(m.checks) === 'fail') {
-          record({ ...m, status: 'invalid', complete: true, finishedAt: now(), error: `contract check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` });
-          progress.skipPlanned(scenario.plannedSeconds(o.load, o.profile));
+    }
+  };
+  const stopServices = async () => {
+    for (const [name, s] of services) {
+      await s.stop().catch((error: unknown) => progress.warn(`stopping ${name}: ${errorMessage(error)}`));
+      const info = store.results.services.find((i) => i.name === name && !i.stoppedAt);
+      if (info) info.stoppedAt = now();
+      services.delete(name);
+    }
+    store.save();
+  };
+
+  try {
+    for (const { scenario, todo } of plan) {
+      if (o.signal.aborted) break;
+      progress.setContext(`${scenario.name}: `);
+      await startServices(scenario.services ?? []);
+      const env = Object.assign({}, ...[...services.values()].map((s) => s.env)) as Record<string, string>;
+      const missingService = (scenario.services ?? []).find((s) => serviceErrors.has(s.name) || !services.has(s.name));
+      const startOptions = (extra: Partial<StartOptions> = {}): StartOptions => ({ cpus: o.cpus.targetCpus, readyTimeoutMs: o.readyTimeoutMs, env, ...extra });
+
+      // Start every target of the scenario; they stay up (idle) while the others are measured.
+      const running: RunningTarget[] = [];
+      const measurements = new Map<string, Measurement>();
+      for (const target of todo) {
+        if (o.signal.aborted) break;
+        const m = blank(target, scenario);
+        const prepError = prepared.get(target.decl.name);
+        if (prepError !== null) {
+          finish(m, 'failed', new Error(prepError === undefined ? 'not prepared (interrupted)' : `prepare failed: ${errorSummary(prepError)}`), true, errorLogTail(prepError));
+          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
           continue;
         }
-        const trials: Trial[] = [];
-        const output = await scenario.run(running, {
-          profile: o.profile,
-          target,
-          runtime: o.runtime,
-          startTarget,
-          load: o.load,
-          loader: o.loader,
-          loaderBoundPct: o.loaderBoundPct,
-          progress,
-          signal: o.signal,
-          onTrial: async (trial) => {
-            trials.push(trial);
-            store.upsert({ ...m, trials, summary: summarizeTrials(trials) });
-          },
-        });
-        const finalTrials = output.trials ?? trials;
-        record({ ...m, ...output, trials: finalTrials, summary: summarizeTrials(finalTrials), complete: true, finishedAt: now() });
+        if (missingService) {
+          finish(m, 'failed', new Error(`service ${missingService.name} did not start: ${errorSummary(serviceErrors.get(missingService.name) ?? 'interrupted')}`), true);
+          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
+          continue;
+        }
+        progress.step(`starting ${target.decl.name} on CPUs ${o.cpus.targetCpus.join(',')}`, OVERHEAD_S);
+        try {
+          const r = await runtime.start(target, startOptions());
+          progress.info(`${target.decl.name} ready at ${r.url} after ${r.readyMs.toFixed(0)} ms; verifying the contract`);
+          m.checks = await scenario.verify(r);
+          for (const c of m.checks.filter((c) => c.status !== 'pass')) progress.warn(`${target.decl.name}: check ${c.name}: ${c.status} (${c.detail})`);
+          if (verdictOf(m.checks) === 'fail') {
+            await r.stop();
+            const failed = m.checks.filter((c) => c.status === 'fail');
+            record({ ...m, status: 'invalid', complete: true, finishedAt: now(), error: `contract check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` });
+            progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile) - OVERHEAD_S);
+            continue;
+          }
+          running.push(r);
+          measurements.set(target.decl.name, m);
+          store.upsert(m);
+        } catch (error) {
+          progress.warn(errorMessage(error));
+          finish(m, 'failed', error, true);
+          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile) - OVERHEAD_S);
+        }
+      }
+      if (running.length === 0) continue;
+
+      const instances = new Set<RunningTarget>(running);
+      const failed = new Set<string>();
+      const ctx: ScenarioContext<unknown> = {
+        profile: o.profile,
+        runtime,
+        load: o.load,
+        loader: o.loader,
+        loaderBoundPct: o.loaderBoundPct,
+        progress,
+        signal: o.signal,
+        startTarget: async (target, options = {}) => {
+          const r = await runtime.start(target, startOptions(options));
+          instances.add(r);
+          return r;
+        },
+        save: (target, result) => {
+          const m = measurements.get(target);
+          if (!m || failed.has(target)) return;
+          m.result = result;
+          store.upsert(m);
+        },
+        fail: async (target, error) => {
+          const m = measurements.get(target);
+          if (!m || failed.has(target)) return;
+          failed.add(target);
+          finish(m, 'failed', error, false);
+          for (const r of [...instances].filter((r) => r.target.decl.name === target)) await r.stop();
+        },
+      };
+      try {
+        await scenario.run(running, ctx);
+        for (const [name, m] of measurements) if (!failed.has(name)) record({ ...m, complete: true, finishedAt: now() });
       } catch (error) {
         const interrupted = o.signal.aborted;
-        const current = store.results.measurements.find((x) => x.target === name && x.scenario === scenario.name);
-        const trials = current?.trials ?? [];
-        record({
-          ...m,
-          trials,
-          summary: summarizeTrials(trials),
-          status: 'failed',
-          complete: false,
-          finishedAt: now(),
-          error: interrupted ? 'interrupted (Ctrl-C) before the scenario finished; the trials so far are kept' : errorSummary(error),
-          logTail: interrupted ? undefined : errorLogTail(error),
-        });
         if (!interrupted) progress.warn(errorMessage(error));
+        const why = interrupted ? new Error('interrupted (Ctrl-C) before the scenario finished; the results so far are kept') : error;
+        for (const [name, m] of measurements) if (!failed.has(name)) finish(m, 'failed', why, false);
       } finally {
-        await running.stop();
+        await Promise.all([...instances].map((r) => r.stop()));
       }
     }
+  } finally {
+    await stopServices();
   }
 }

@@ -10,10 +10,12 @@ import type { Engine } from '../docker/engine.ts';
 import { labels, LABEL_COMMIT, LABEL_CONTEXT, LABEL_TARGET } from '../docker/labels.ts';
 import { UserError } from '../errors.ts';
 import { PROJECT_ROOT } from '../targets.ts';
-import type { ImageInfo, ResourceSample, RunningTarget, Runtime, StartOptions, Target } from '../types.ts';
+import fs from 'node:fs';
+import type { ImageInfo, ResourceSample, RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import { cgroupOfPid, describeCgroupMemory, readCgroupCpuSeconds, readCgroupMemory, type CgroupPaths } from './cgroup.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { freePort } from './ports.ts';
-import { waitForHealth } from './readiness.ts';
+import { waitForHealth, waitUntil } from './readiness.ts';
 import { registerContainer, unregisterContainer } from './reaper.ts';
 
 const HOST = '127.0.0.1';
@@ -35,20 +37,21 @@ interface Built {
   base: ResolvedBase;
 }
 
-/** Resident memory as `docker stats` shows it: usage without the reclaimable page cache. */
-export function containerMemoryBytes(stats: Docker.ContainerStats): number | null {
-  const m = stats.memory_stats as (Docker.ContainerStats['memory_stats'] & { stats?: Record<string, number> }) | undefined;
-  if (!m || typeof m.usage !== 'number') return null;
-  const s = m.stats ?? {};
-  const cache = s.inactive_file ?? s.total_inactive_file ?? s.cache ?? 0;
-  return Math.max(0, m.usage - cache);
+/** On cgroup v1 a page is charged to the cgroup that first touched it: image files already in the page cache stay charged elsewhere. */
+const V1_CHARGE_NOTE = '; on cgroup v1, file pages first read by another cgroup (shared binaries and libraries of a cached image) are not counted';
+
+/** One reading of a container from its cgroup files: no call to the engine's API. */
+export function sampleCgroup(paths: CgroupPaths): ResourceSample | null {
+  const memory = readCgroupMemory(paths);
+  const cpuSeconds = readCgroupCpuSeconds(paths);
+  if (!memory || cpuSeconds === null) return null;
+  return { atMs: performance.now(), memoryBytes: memory.workingSetBytes, rssBytes: memory.usageBytes, cpuSeconds };
 }
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
-  readonly memorySource = 'container' as const;
   private readonly built = new Map<string, Built>();
-  private readonly running = new Set<RunningTarget>();
+  private readonly running = new Set<{ stop(): Promise<void> }>();
 
   constructor(
     readonly engine: Engine,
@@ -65,29 +68,34 @@ export class DockerRuntime implements Runtime {
     return d;
   }
 
-  async prepare(target: Target, log: (line: string) => void): Promise<void> {
-    const d = this.dockerDecl(target);
-    const name = target.decl.name;
-    const base = await ensureBase(this.engine, d.base, log, { preferLocal: this.options.preferLocalBases });
+  /** Builds (or finds, by the hash of its context) the image of a target or a service. */
+  private async build(name: string, dir: string, dockerfileRel: string, baseName: 'python' | 'node' | 'deno', what: string, log: (line: string) => void): Promise<Built> {
+    const base = await ensureBase(this.engine, baseName, log, { preferLocal: this.options.preferLocalBases });
     const baseId = (await this.docker().getImage(base.ref).inspect()).Id;
-    const dockerfile = path.join(PROJECT_ROOT, d.dockerfile);
-    const hash = contextHash(target.dir, dockerfile, baseId);
+    const dockerfile = path.join(PROJECT_ROOT, dockerfileRel);
+    const hash = contextHash(dir, dockerfile, baseId);
     const tag = `localhost/bench/${name}:${hash}`;
     if (!(await imageExists(this.engine, tag))) {
       log(`${name}: building ${tag} on ${base.ref} (${base.origin} base)`);
       await buildImage(
         this.engine,
         {
-          context: packContext(target.dir, dockerfile),
+          context: packContext(dir, dockerfile),
           tag,
           buildargs: { BASE: base.ref },
           labels: labels('target', { [LABEL_TARGET]: name, [LABEL_COMMIT]: this.options.gitCommit ?? 'unknown', [LABEL_CONTEXT]: hash }),
-          what: `the image of target "${name}"`,
+          what,
         },
         (line) => log(`${name}: ${line}`),
       );
     }
-    this.built.set(name, { tag, base });
+    return { tag, base };
+  }
+
+  async prepare(target: Target, log: (line: string) => void): Promise<void> {
+    const d = this.dockerDecl(target);
+    const name = target.decl.name;
+    this.built.set(name, await this.build(name, target.dir, d.dockerfile, d.base, `the image of target "${name}"`, log));
   }
 
   private builtFor(target: Target): Built {
@@ -148,7 +156,7 @@ export class DockerRuntime implements Runtime {
     const startedAt = performance.now();
     const container = await this.docker().createContainer({
       Image: tag,
-      Env: [`HOST=${HOST}`, `PORT=${port}`, `WORKERS=${workers}`],
+      Env: [...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`), `HOST=${HOST}`, `PORT=${port}`, `WORKERS=${workers}`],
       Labels: labels('container', { [LABEL_TARGET]: name }),
       HostConfig: {
         NetworkMode: 'host',
@@ -175,7 +183,11 @@ export class DockerRuntime implements Runtime {
       await stop();
       throw new UserError(`Container of target "${name}" did not start: ${(error as Error).message}.`, ENGINE_FAILED_FIX);
     }
-    const exited = watchExit(container, () => stopped);
+    // One inspect for the main process: from then on the container is watched and measured from
+    // /proc and its cgroup files, with no engine call during a measurement.
+    const pid = (await container.inspect().catch(() => null))?.State.Pid ?? 0;
+    const cgroup = pid > 0 ? cgroupOfPid(pid) : null;
+    const exited = watchExit(container, pid, () => stopped);
     const url = `http://${HOST}:${port}`;
     const ready = await waitForHealth(url, { timeoutMs: options.readyTimeoutMs, intervalMs: options.pollIntervalMs ?? 25, exited, path: options.readyPath });
     const readyMs = performance.now() - startedAt;
@@ -193,9 +205,9 @@ export class DockerRuntime implements Runtime {
       workers,
       cpus: options.cpus,
       readyMs,
-      stats: () => this.sample(container),
-      // Each stats call costs the engine CPU time; sampling once a second keeps that small.
-      statsIntervalMs: 1000,
+      stats: async () => (cgroup ? sampleCgroup(cgroup) : null),
+      memoryLabel: cgroup ? describeCgroupMemory(cgroup.version) + (cgroup.version === 1 ? V1_CHARGE_NOTE : '') : 'not readable: the container cgroup was not found',
+      statsIntervalMs: 250,
       logs: (n) => this.logTail(container, n),
       exited,
       stop,
@@ -215,16 +227,57 @@ export class DockerRuntime implements Runtime {
     }
   }
 
-  private async sample(container: Docker.Container): Promise<ResourceSample | null> {
+  async startService(service: ServiceDeclaration, o: { cpus: number[]; readyTimeoutMs: number; log: (line: string) => void }): Promise<RunningService> {
+    const d = service.docker;
+    if (!d) throw new UserError(`The ${service.name} service cannot run as a container.`, 'Use --runtime local.');
+    const dockerfile = path.join(PROJECT_ROOT, d.dockerfile);
+    const { tag, base } = await this.build(`service-${service.name}`, path.dirname(dockerfile), d.dockerfile, d.base, `the image of service ${service.name}`, o.log);
+    const port = await freePort(HOST);
+    const endpoint = { host: HOST, port };
+    const startedAt = new Date().toISOString();
+    const logs = new LogBuffer(500, this.options.logDir ? `${this.options.logDir}/service-${service.name}.log` : undefined);
+    const container = await this.docker().createContainer({
+      Image: tag,
+      Env: Object.entries(d.env(port)).map(([k, v]) => `${k}=${v}`),
+      Labels: labels('container', { [LABEL_TARGET]: `service-${service.name}` }),
+      HostConfig: { NetworkMode: 'host', CpusetCpus: o.cpus.join(',') },
+    });
+    registerContainer(this.engine.socket, container.id);
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      await container.stop({ t: 5 }).catch(() => {});
+      for (const line of await this.logTail(container, 10_000)) logs.push(line);
+      await container.remove({ force: true, v: true }).catch(() => {});
+      unregisterContainer(this.engine.socket, container.id);
+      logs.close();
+    };
     try {
-      const stats = (await container.stats({ stream: false, 'one-shot': true } as never)) as unknown as Docker.ContainerStats;
-      const rss = containerMemoryBytes(stats);
-      const cpuNs = stats.cpu_stats?.cpu_usage?.total_usage;
-      if (rss === null || typeof cpuNs !== 'number') return null;
-      return { atMs: performance.now(), rssBytes: rss, cpuSeconds: cpuNs / 1e9 };
-    } catch {
-      return null;
+      await container.start();
+      const pid = (await container.inspect()).State.Pid ?? 0;
+      const ready = await waitUntil(() => service.ready(endpoint), { timeoutMs: o.readyTimeoutMs, intervalMs: 200, exited: watchExit(container, pid, () => stopped) });
+      if (!ready.ok) {
+        throw new UserError(`Service ${service.name} ${ready.exit ? `exited during start (exit code ${ready.exit.code})` : `was not ready within ${o.readyTimeoutMs / 1000} s`}.`, 'Read its log lines below.', await this.logTail(container));
+      }
+      await service.init?.(endpoint);
+    } catch (error) {
+      await stop();
+      throw error;
     }
+    const handle: RunningService = {
+      service,
+      endpoint,
+      env: service.env(endpoint),
+      info: { name: service.name, mode: 'container', version: d.version, cpus: o.cpus, config: service.config, source: `${tag} on ${base.origin} base ${base.ref}`, startedAt },
+      logs: (n) => this.logTail(container, n),
+      stop: async () => {
+        await stop();
+        this.running.delete(handle);
+      },
+    };
+    this.running.add(handle);
+    return handle;
   }
 
   async shutdown(): Promise<void> {
@@ -232,13 +285,15 @@ export class DockerRuntime implements Runtime {
   }
 }
 
-/** Resolves when the container stops running. Polls inspect once a second: Podman 4's `wait`
- * endpoint keeps its API service busy on a CPU for as long as it waits, which would steal CPU from
- * the very measurement it watches. Never resolves once `done()` says the harness stopped it. */
-function watchExit(container: Docker.Container, done: () => boolean): Promise<{ code: number | null; signal: string | null }> {
+/** Resolves when the container stops running. Watches its main process in /proc (no engine call:
+ * Podman 4's `wait` endpoint, and frequent inspects, keep its API service busy on a CPU, stealing
+ * it from the very measurement it watches); asks the engine once, for the exit code, when the
+ * process is gone. Never resolves once `done()` says the harness stopped it. */
+function watchExit(container: Docker.Container, pid: number, done: () => boolean): Promise<{ code: number | null; signal: string | null }> {
   return new Promise((resolve) => {
     const poll = async () => {
       if (done()) return;
+      if (pid > 0 && fs.existsSync(`/proc/${pid}`)) return void setTimeout(poll, 250).unref();
       try {
         const info = await container.inspect();
         if (!info.State.Running && !done()) return resolve({ code: info.State.ExitCode ?? null, signal: null });

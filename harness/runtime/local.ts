@@ -1,30 +1,71 @@
-// The local runtime: targets run as processes on this machine, pinned with taskset, each in its own
-// process group so that stop() (and the reaper, if the harness dies) can end the whole tree.
+// The local runtime: targets and services run as processes on this machine, pinned with taskset,
+// each in its own process group so that stop() (and the reaper, if the harness dies) can end the
+// whole tree. A service's data folder is fresh, and removed at stop (and by the reaper).
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
-import type { RunningTarget, Runtime, StartOptions, Target } from '../types.ts';
+import type { RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { freePort } from './ports.ts';
 import { prepareLocal, resolveExecutable, substitute } from './prepare.ts';
-import { processGroupMembers, sampleTree } from './process-tree.ts';
-import { registerGroup, unregisterGroup } from './reaper.ts';
-import { waitForHealth } from './readiness.ts';
+import { PSS_LABEL, processGroupMembers, sampleTree } from './process-tree.ts';
+import { registerDir, registerGroup, unregisterDir, unregisterGroup } from './reaper.ts';
+import { waitForHealth, waitUntil } from './readiness.ts';
 import { requireTaskset } from './toolchain.ts';
 
 const HOST = '127.0.0.1';
 const LOG_TAIL = 30;
 
 export interface LocalRuntimeOptions {
-  /** Directory where each target's full log is written (<dir>/<target>.log). */
+  /** Directory where each target's and service's full log is written (<dir>/<name>.log). */
   logDir?: string;
+}
+
+interface Spawned {
+  pgid: number;
+  logs: LogBuffer;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+  stop(): Promise<void>;
+}
+
+/** Starts `argv` pinned to `cpus` in a new process group, registered with the reaper. */
+async function spawnPinned(name: string, argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv; cpus: number[]; logFile?: string }): Promise<Spawned> {
+  await requireTaskset();
+  const logs = new LogBuffer(500, o.logFile);
+  // detached: a new process group led by the child, so one signal reaches all its workers.
+  const child = spawn('taskset', ['-c', o.cpus.join(','), ...argv], { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  if (child.pid === undefined) throw new UserError(`Could not start ${name}: ${(await spawnError).message}.`, 'Check its start command.');
+  const pgid = child.pid;
+  registerGroup(pgid);
+  logs.attach(child.stdout);
+  logs.attach(child.stderr);
+  const exited = Promise.race([
+    new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+    spawnError.then((e) => ({ code: null, signal: e.message })),
+  ]);
+  let stopped = false;
+  return {
+    pgid,
+    logs,
+    exited,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await killGroup(pgid);
+      unregisterGroup(pgid);
+      logs.close();
+    },
+  };
 }
 
 export class LocalRuntime implements Runtime {
   readonly name = 'local' as const;
-  readonly memorySource = 'process-tree' as const;
-  private readonly running = new Set<RunningTarget>();
+  private readonly running = new Set<{ stop(): Promise<void> }>();
 
   constructor(private readonly options: LocalRuntimeOptions = {}) {}
 
@@ -47,63 +88,35 @@ export class LocalRuntime implements Runtime {
     }
   }
 
+  private logFile(name: string): string | undefined {
+    return this.options.logDir ? `${this.options.logDir}/${name}.log` : undefined;
+  }
+
   async start(target: Target, options: StartOptions): Promise<RunningTarget> {
-    await requireTaskset();
     const name = target.decl.name;
     const port = await freePort(HOST);
     const workers = options.cpus.length;
     const values = { host: HOST, port: String(port), workers: String(workers) };
     const [file, ...args] = substitute(target.decl.local.start, values);
-    const logs = new LogBuffer(500, this.options.logDir ? `${this.options.logDir}/${name}.log` : undefined);
     const declared = Object.fromEntries(Object.entries(target.decl.local.env).map(([k, v]) => [k, substitute([v], values)[0]!]));
-    const env = { ...process.env, ...declared, HOST, PORT: String(port), WORKERS: String(workers) };
+    const env = { ...process.env, ...options.env, ...declared, HOST, PORT: String(port), WORKERS: String(workers) };
     const spawnedAt = performance.now();
-    // detached: a new process group led by the target, so one signal reaches all its workers.
-    const child = spawn('taskset', ['-c', options.cpus.join(','), resolveExecutable(target.dir, file!), ...args], {
-      cwd: target.dir,
-      env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const pgid = child.pid;
-    const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-    if (pgid === undefined) throw new UserError(`Could not start target "${name}": ${(await spawnError).message}.`, 'Check the start command in its target.json.');
-    registerGroup(pgid);
-    logs.attach(child.stdout);
-    logs.attach(child.stderr);
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
-      child.once('exit', (code, signal) => resolve({ code, signal })),
-    );
-
-    let stopped = false;
+    const proc = await spawnPinned(`target "${name}"`, [resolveExecutable(target.dir, file!), ...args], { cwd: target.dir, env, cpus: options.cpus, logFile: this.logFile(name) });
     let running: RunningTarget | undefined;
     const stop = async (): Promise<void> => {
-      if (stopped) return;
-      stopped = true;
-      await killGroup(pgid);
-      unregisterGroup(pgid);
-      logs.close();
+      await proc.stop();
       if (running) this.running.delete(running);
     };
 
     const url = `http://${HOST}:${port}`;
-    const ready = await waitForHealth(url, {
-      timeoutMs: options.readyTimeoutMs,
-      intervalMs: options.pollIntervalMs ?? 25,
-      path: options.readyPath,
-      exited: Promise.race([exited, spawnError.then((e) => ({ code: null, signal: e.message }))]),
-    });
+    const ready = await waitForHealth(url, { timeoutMs: options.readyTimeoutMs, intervalMs: options.pollIntervalMs ?? 25, path: options.readyPath, exited: proc.exited });
     if (!ready.ok) {
       await stop();
       await sleep(50); // let the pipes drain so the last lines are in the tail
       const why = ready.exit
         ? `exited during start (${ready.exit.signal ? `signal/error ${ready.exit.signal}` : `exit code ${ready.exit.code}`})`
         : `was not ready within ${Number((options.readyTimeoutMs / 1000).toFixed(1))} s (GET ${options.readyPath ?? '/health'} never answered 200${ready.lastError ? `; last error: ${ready.lastError}` : ''})`;
-      throw new UserError(
-        `Target "${name}" ${why}.`,
-        `Read its log lines below; try it by hand with \`npm run bench -- serve ${name}\`.`,
-        logs.tail(LOG_TAIL),
-      );
+      throw new UserError(`Target "${name}" ${why}.`, `Read its log lines below; try it by hand with \`npm run bench -- serve ${name}\`.`, proc.logs.tail(LOG_TAIL));
     }
 
     running = {
@@ -112,14 +125,66 @@ export class LocalRuntime implements Runtime {
       workers,
       cpus: options.cpus,
       readyMs: performance.now() - spawnedAt,
-      stats: async () => sampleTree(pgid),
+      stats: async () => sampleTree(proc.pgid),
+      memoryLabel: PSS_LABEL,
       statsIntervalMs: 250,
-      logs: async (tail) => logs.tail(tail),
-      exited,
+      logs: async (tail) => proc.logs.tail(tail),
+      exited: proc.exited,
       stop,
     };
     this.running.add(running);
     return running;
+  }
+
+  async startService(service: ServiceDeclaration, o: { cpus: number[]; readyTimeoutMs: number; log: (line: string) => void }): Promise<RunningService> {
+    if (!service.local) throw new UserError(`The ${service.name} service cannot run as a local process.`, 'Use --runtime docker.');
+    const port = await freePort(HOST);
+    // Under the system temp folder: a service that drops privileges (PostgreSQL run as root starts as `postgres`) can use it.
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `bench-${service.name}-`));
+    registerDir(dataDir);
+    const removeDir = () => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      unregisterDir(dataDir);
+    };
+    const endpoint = { host: HOST, port };
+    let proc: Spawned | undefined;
+    try {
+      const cmd = await service.local.command({ host: HOST, port, dataDir });
+      o.log(`${service.name}: ${cmd.argv.join(' ')}`);
+      const startedAt = new Date().toISOString();
+      proc = await spawnPinned(`service ${service.name}`, cmd.argv, { cwd: dataDir, env: { ...process.env, ...cmd.env }, cpus: o.cpus, logFile: this.logFile(`service-${service.name}`) });
+      const ready = await waitUntil(() => service.ready(endpoint), { timeoutMs: o.readyTimeoutMs, intervalMs: 100, exited: proc.exited });
+      if (!ready.ok) {
+        throw new UserError(
+          `Service ${service.name} ${ready.exit ? `exited during start (${ready.exit.signal ?? `exit code ${ready.exit.code}`})` : `was not ready within ${o.readyTimeoutMs / 1000} s`}.`,
+          'Read its log lines below.',
+          proc.logs.tail(LOG_TAIL),
+        );
+      }
+      await service.init?.(endpoint);
+      const p = proc;
+      let stopped = false;
+      const handle: RunningService = {
+        service,
+        endpoint,
+        env: service.env(endpoint),
+        info: { name: service.name, mode: 'process', version: cmd.version, cpus: o.cpus, config: service.config, source: cmd.source, startedAt },
+        logs: async (tail) => p.logs.tail(tail),
+        stop: async () => {
+          if (stopped) return;
+          stopped = true;
+          await p.stop();
+          removeDir();
+          this.running.delete(handle);
+        },
+      };
+      this.running.add(handle);
+      return handle;
+    } catch (error) {
+      await proc?.stop();
+      removeDir();
+      throw error;
+    }
   }
 
   async shutdown(): Promise<void> {

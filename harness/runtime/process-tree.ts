@@ -65,17 +65,101 @@ export function processTree(rootPid: number, processes: ProcStat[] = allProcesse
   return tree;
 }
 
+/** The local runtime's reading: PSS of the tree as its memory figure, RSS beside it. A reading whose PSS could not be read whole (a member exited meanwhile) is skipped, never reported as partial. */
 export function sampleTree(rootPid: number): ResourceSample | null {
-  const tree = processTree(rootPid);
-  if (tree.length === 0) return null;
-  return {
-    atMs: performance.now(),
-    rssBytes: tree.reduce((s, p) => s + p.rssBytes, 0),
-    cpuSeconds: tree.reduce((s, p) => s + p.cpuSeconds, 0),
-  };
+  const m = sampleTreeMemory(rootPid);
+  if (!m || m.pssBytes === null) return null;
+  return { atMs: m.atMs, memoryBytes: m.pssBytes, rssBytes: m.rssBytes, cpuSeconds: m.cpuSeconds };
 }
+
+export const PSS_LABEL =
+  "PSS summed over the target's process tree (/proc/PID/smaps_rollup: each shared page divided among the processes that map it, so forked workers' shared pages count once)";
 
 /** Live (non-zombie) pids whose process group is `pgid`: what is left of a target after a stop. */
 export function processGroupMembers(pgid: number): number[] {
   return allProcesses().filter((p) => p.pgid === pgid && p.state !== 'Z').map((p) => p.pid);
+}
+
+// ---------------------------------------------------------------------------------------------
+// PSS (proportional set size). RSS summed over a tree counts every shared page (the runtime
+// binary, shared libraries, copy-on-write memory a forked worker still shares with its parent)
+// once per process that maps it. PSS divides each shared page among the processes that map it,
+// so a sum over the tree counts every page once: the tree's honest share of physical memory.
+
+/**
+ * Parses /proc/<pid>/smaps_rollup (values in kB). Also accepts a full /proc/<pid>/smaps, whose
+ * per-mapping 'Pss:' and 'Rss:' lines are summed. Null when either figure is absent.
+ */
+export function parseSmapsRollup(text: string): { pssBytes: number; rssBytes: number } | null {
+  let pssKb = 0;
+  let rssKb = 0;
+  let sawPss = false;
+  let sawRss = false;
+  for (const m of text.matchAll(/^(Pss|Rss):\s+(\d+)\s*kB\s*$/gm)) {
+    const kb = Number(m[2]);
+    if (m[1] === 'Pss') {
+      pssKb += kb;
+      sawPss = true;
+    } else {
+      rssKb += kb;
+      sawRss = true;
+    }
+  }
+  return sawPss && sawRss ? { pssBytes: pssKb * 1024, rssBytes: rssKb * 1024 } : null;
+}
+
+/**
+ * PSS of one process in bytes, from /proc/<pid>/smaps_rollup (kernel ≥ 4.14; falls back to
+ * summing /proc/<pid>/smaps where the rollup file does not exist). Null when it cannot be read:
+ * the process is gone or is a zombie (ESRCH), or reading it is not permitted (EACCES: another
+ * user's process without CAP_SYS_PTRACE).
+ */
+export function readPss(pid: number): number | null {
+  for (const file of ['smaps_rollup', 'smaps']) {
+    let text: string;
+    try {
+      text = fs.readFileSync(`/proc/${pid}/${file}`, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' && file === 'smaps_rollup' && fs.existsSync(`/proc/${pid}`)) continue;
+      return null;
+    }
+    return parseSmapsRollup(text)?.pssBytes ?? null;
+  }
+  return null;
+}
+
+/** Deliberately independent of ResourceSample, so callers map it to whatever figure they report. */
+export interface TreeMemorySample {
+  atMs: number;
+  /** PSS summed over the tree; null when any member's PSS could not be read (never a partial sum). */
+  pssBytes: number | null;
+  /** RSS summed over the tree (from /proc/<pid>/stat, as sampleTree): shared pages counted once per process. */
+  rssBytes: number;
+  /** Cumulative CPU time of the tree (utime+stime+cutime+cstime), in seconds. */
+  cpuSeconds: number;
+}
+
+/**
+ * Like sampleTree (same tree, same RSS and CPU sums, RSS from /proc/<pid>/stat), plus PSS summed
+ * over the tree. Zombies count as 0 PSS (they have no address space left; their stat RSS is 0 too).
+ */
+export function sampleTreeMemory(rootPid: number): TreeMemorySample | null {
+  const tree = processTree(rootPid);
+  if (tree.length === 0) return null;
+  let pssBytes: number | null = 0;
+  for (const p of tree) {
+    if (p.state === 'Z') continue;
+    const pss = readPss(p.pid);
+    if (pss === null) {
+      pssBytes = null;
+      break;
+    }
+    pssBytes += pss;
+  }
+  return {
+    atMs: performance.now(),
+    pssBytes,
+    rssBytes: tree.reduce((s, p) => s + p.rssBytes, 0),
+    cpuSeconds: tree.reduce((s, p) => s + p.cpuSeconds, 0),
+  };
 }

@@ -1,4 +1,5 @@
-// Polls GET /health until it answers 200, the process exits, or the timeout passes.
+// Readiness: poll until something answers, the process exits, or the timeout passes. HTTP targets
+// answer GET /health (or the path asked for); services bring their own check.
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ReadyResult {
@@ -7,25 +8,36 @@ export interface ReadyResult {
   lastError?: string;
 }
 
-export async function waitForHealth(
-  baseUrl: string,
-  options: { timeoutMs: number; intervalMs: number; exited?: Promise<{ code: number | null; signal: string | null }>; path?: string },
-): Promise<ReadyResult> {
-  let exit: ReadyResult['exit'];
+type Exit = { code: number | null; signal: string | null };
+
+/** Polls `check` (true = ready; a throw is remembered as the last error). */
+export async function waitUntil(check: () => Promise<boolean>, options: { timeoutMs: number; intervalMs: number; exited?: Promise<Exit> }): Promise<ReadyResult> {
+  let exit: Exit | undefined;
   options.exited?.then((e) => (exit = e));
   const deadline = performance.now() + options.timeoutMs;
   let lastError: string | undefined;
   while (performance.now() < deadline) {
     if (exit) return { ok: false, exit, lastError };
     try {
-      const res = await fetch(baseUrl + (options.path ?? '/health'), { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return { ok: true };
-      lastError = `HTTP ${res.status}`;
+      if (await check()) return { ok: true };
     } catch (error) {
       lastError = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
     }
     await sleep(options.intervalMs);
   }
   return { ok: false, exit, lastError };
+}
+
+export async function waitForHealth(baseUrl: string, options: { timeoutMs: number; intervalMs: number; exited?: Promise<Exit>; path?: string }): Promise<ReadyResult> {
+  let status: string | undefined;
+  const r = await waitUntil(
+    async () => {
+      const res = await fetch(baseUrl + (options.path ?? '/health'), { signal: AbortSignal.timeout(2000) });
+      await res.arrayBuffer();
+      status = `HTTP ${res.status}`;
+      return res.status === 200;
+    },
+    options,
+  );
+  return r.ok || r.lastError ? r : { ...r, lastError: status };
 }

@@ -1,6 +1,6 @@
 // Guarantees that no target process or container outlives the harness: process groups are
 // registered here and killed synchronously on a normal or exceptional exit; the reaper sidecar
-// ends them, and removes registered containers, if the harness is killed outright (SIGKILL, OOM)
+// ends them, and removes registered containers and data folders, if the harness is killed outright (SIGKILL, OOM)
 // or exits with containers left (an exit handler cannot wait for the engine's API).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,16 @@ export function registerGroup(pgid: number): void {
 export function unregisterGroup(pgid: number): void {
   groups.delete(pgid);
   sidecar?.stdin?.write(`-g ${pgid}\n`);
+}
+
+/** Folders (a service's data directory) are removed once the process groups are gone. */
+export function registerDir(dir: string): void {
+  startSidecar();
+  sidecar?.stdin?.write(`+d ${dir}\n`);
+}
+
+export function unregisterDir(dir: string): void {
+  sidecar?.stdin?.write(`-d ${dir}\n`);
 }
 
 /** Containers are removed through the engine's API by the sidecar (unix sockets only). */

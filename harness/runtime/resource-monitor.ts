@@ -1,21 +1,26 @@
-// Samples a running target's resource use while a trial runs: peak and mean RSS, and CPU use as
-// the change in cumulative CPU time over the wall time between the first and last sample.
+// Samples a running target's resource use while a trial runs: peak and mean memory (the runtime's
+// figure, see RunningTarget.memoryLabel), peak RSS beside it, and CPU use as the change in
+// cumulative CPU time over the wall time between the first and last sample.
 import type { ResourceSample, RunningTarget } from '../types.ts';
 
 export interface ResourceUse {
+  memoryBytesPeak: number | null;
+  memoryBytesMean: number | null;
   rssBytesPeak: number | null;
-  rssBytesMean: number | null;
+  /** Percent of one core. */
   cpuPct: number | null;
 }
 
 export function summarizeSamples(samples: ResourceSample[]): ResourceUse {
-  if (samples.length === 0) return { rssBytesPeak: null, rssBytesMean: null, cpuPct: null };
+  if (samples.length === 0) return { memoryBytesPeak: null, memoryBytesMean: null, rssBytesPeak: null, cpuPct: null };
   const first = samples[0]!;
   const last = samples.at(-1)!;
   const wallS = (last.atMs - first.atMs) / 1000;
+  const rss = samples.flatMap((s) => (s.rssBytes === null ? [] : [s.rssBytes]));
   return {
-    rssBytesPeak: Math.max(...samples.map((s) => s.rssBytes)),
-    rssBytesMean: samples.reduce((s, x) => s + x.rssBytes, 0) / samples.length,
+    memoryBytesPeak: Math.max(...samples.map((s) => s.memoryBytes)),
+    memoryBytesMean: samples.reduce((s, x) => s + x.memoryBytes, 0) / samples.length,
+    rssBytesPeak: rss.length ? Math.max(...rss) : null,
     cpuPct: wallS > 0 ? ((last.cpuSeconds - first.cpuSeconds) / wallS) * 100 : null,
   };
 }

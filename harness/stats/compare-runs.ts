@@ -1,8 +1,10 @@
-// Comparing two runs metric by metric, for CI: each change with its 95% interval (bootstrap of the
-// ratio of medians), marked as a regression or an improvement only when the interval excludes "no
-// change" and the change passes the threshold. Pure: two RunResults in, rows out.
-import type { Measurement, RunResults } from '../types.ts';
-import { ratioOfMedians } from './compare.ts';
+// Comparing two runs metric by metric, for CI. The series come from each scenario's result kind.
+// Two runs are independent samples, so each change is the Hodges-Lehmann ratio between them with a
+// distribution-free interval (Mann-Whitney) at its real confidence level; a change is a regression
+// or an improvement only when the whole interval passes the threshold. Pure: two RunResults in, rows out.
+import { kindOf } from '../results/scenario-kinds.ts';
+import type { IntervalData, Measurement, RunResults, Series } from '../types.ts';
+import { formatLevel, ratioBetweenSamples } from './intervals.ts';
 
 export type ChangeStatus = 'regression' | 'improvement' | 'no significant change' | 'not judged';
 
@@ -14,34 +16,24 @@ export interface MetricChange {
   head: number;
   /** head / base */
   ratio: number;
-  ci95: [number, number] | null;
+  ci: IntervalData | null;
   status: ChangeStatus;
   note?: string;
 }
 
-interface Series {
+interface KeyedSeries extends Series {
   key: string;
   target: string;
-  metric: string;
-  unit: string;
-  higherIsBetter: boolean;
-  samples: number[];
 }
 
-function seriesOf(m: Measurement): Series[] {
-  if (m.status !== 'ok') return [];
-  const out: Series[] = [];
-  const add = (metric: string, unit: string, higherIsBetter: boolean, samples: number[]) =>
-    samples.length && out.push({ key: `${m.target}|${m.scenario}|${metric}`, target: m.target, metric, unit, higherIsBetter, samples });
-  for (const level of [...new Set(m.trials.map((t) => t.connections))]) {
-    const trials = m.trials.filter((t) => t.connections === level);
-    add(`${m.scenario} req/s @${level}`, 'req/s', true, trials.map((t) => t.rps));
-    add(`${m.scenario} p99 latency @${level}`, 'ms', false, trials.map((t) => t.latencyMs.p99));
-  }
-  if (m.startup) add('startup median', 'ms', false, m.startup.samplesMs);
-  if (m.image) add('image size', 'bytes', false, [m.image.imageBytes]);
-  if (m.memory?.peakRssBytes != null) add('memory peak', 'bytes', false, [m.memory.peakRssBytes]);
-  return out;
+function seriesOf(m: Measurement): KeyedSeries[] {
+  if (m.status !== 'ok' || m.result === undefined) return [];
+  const kind = kindOf(m);
+  if (!kind) return [];
+  return kind
+    .series(m.result)
+    .filter((s) => s.samples.length)
+    .map((s) => ({ ...s, metric: `${m.scenario} ${s.metric}`, key: `${m.target}|${m.scenario}|${s.metric}`, target: m.target }));
 }
 
 const median = (v: number[]) => {
@@ -49,6 +41,9 @@ const median = (v: number[]) => {
   const i = Math.floor(s.length / 2);
   return s.length % 2 ? s[i]! : (s[i - 1]! + s[i]!) / 2;
 };
+
+/** Intervals below this level are too weak to call a change. */
+export const MIN_COMPARE_LEVEL = 0.9;
 
 export function compareRuns(base: RunResults, head: RunResults, threshold: number): MetricChange[] {
   const baseSeries = new Map(base.measurements.flatMap(seriesOf).map((s) => [s.key, s]));
@@ -60,22 +55,21 @@ export function compareRuns(base: RunResults, head: RunResults, threshold: numbe
     // "Worse" means lower for throughput and higher for time and size.
     const worse = (ratio: number) => (h.higherIsBetter ? ratio < 1 - threshold : ratio > 1 + threshold);
     const better = (ratio: number) => (h.higherIsBetter ? ratio > 1 + threshold : ratio < 1 - threshold);
-    if (h.samples.length === 1 && b.samples.length === 1) {
+    if (h.exact && b.exact) {
       const ratio = row.head / row.base;
-      // A size is exact and can be judged from one reading; a single memory reading has no spread.
-      const exact = h.metric === 'image size';
-      const status: ChangeStatus = !exact ? 'not judged' : worse(ratio) ? 'regression' : better(ratio) ? 'improvement' : 'no significant change';
-      rows.push({ ...row, ratio, ci95: null, status, ...(!exact && { note: 'one reading per run' }) });
+      rows.push({ ...row, ratio, ci: { lo: ratio, hi: ratio, level: 1, method: 'exact' }, status: worse(ratio) ? 'regression' : better(ratio) ? 'improvement' : 'no significant change' });
       continue;
     }
-    if (h.samples.length < 2 || b.samples.length < 2) {
-      rows.push({ ...row, ratio: row.head / row.base, ci95: null, status: 'not judged', note: 'fewer than 2 trials' });
+    const r = ratioBetweenSamples(h.samples, b.samples);
+    if (r.interval.level < MIN_COMPARE_LEVEL) {
+      const note = h.samples.length === 1 && b.samples.length === 1 ? 'one sample per run' : `too few samples (${b.samples.length} and ${h.samples.length}) for a ${formatLevel(MIN_COMPARE_LEVEL)} interval`;
+      rows.push({ ...row, ratio: r.ratio, ci: r.interval.level > 0 ? r.interval : null, status: 'not judged', note });
       continue;
     }
-    const r = ratioOfMedians(h.samples, b.samples);
     // The whole interval must be past the threshold: a change the spread could explain is not flagged.
-    const status: ChangeStatus = worse(r.ci95[1]) && worse(r.ci95[0]) ? 'regression' : better(r.ci95[0]) && better(r.ci95[1]) ? 'improvement' : 'no significant change';
-    rows.push({ ...row, ratio: r.ratio, ci95: r.ci95, status });
+    const { lo, hi } = r.interval;
+    const status: ChangeStatus = worse(hi) && worse(lo) ? 'regression' : better(lo) && better(hi) ? 'improvement' : 'no significant change';
+    rows.push({ ...row, ratio: r.ratio, ci: r.interval, status });
   }
   return rows;
 }
@@ -84,20 +78,28 @@ const fmtValue = (v: number, unit: string) =>
   unit === 'bytes' ? `${(v / 1e6).toFixed(1)} MB` : unit === 'ms' ? `${v.toFixed(v < 10 ? 2 : 1)} ms` : `${Math.round(v).toLocaleString('en-US')} ${unit}`;
 const pct = (ratio: number) => `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)}%`;
 
+function intervalCell(r: MetricChange): string {
+  if (!r.ci) return r.note ?? 'n/a';
+  if (r.ci.method === 'exact') return 'exact';
+  return `${pct(r.ci.lo)} … ${pct(r.ci.hi)} (${formatLevel(r.ci.level)})${r.note ? `; ${r.note}` : ''}`;
+}
+
 export function renderComparison(base: RunResults, head: RunResults, rows: MetricChange[], threshold: number): string {
   const regressions = rows.filter((r) => r.status === 'regression');
   const improvements = rows.filter((r) => r.status === 'improvement');
   const sameMachine = base.environment.cpuModel === head.environment.cpuModel && base.environment.cores === head.environment.cores;
+  const states = [base, head].filter((r) => r.state !== 'done').map((r) => `${r.runId} is ${r.state} (partial results)`);
   const lines = [
     `## Benchmark comparison: ${head.runId} against ${base.runId}`,
     '',
-    `${regressions.length ? `**${regressions.length} significant regression(s)**` : 'No significant regression'} and ${improvements.length} improvement(s) beyond the ${(threshold * 100).toFixed(0)}% threshold (the whole 95% interval of the change must pass it).`,
+    `${regressions.length ? `**${regressions.length} significant regression(s)**` : 'No significant regression'} and ${improvements.length} improvement(s) beyond the ${(threshold * 100).toFixed(0)}% threshold (the whole interval of the change must pass it; each interval is distribution-free, between the two runs' samples, at the level shown).`,
     sameMachine ? '' : `\n> Warning: the runs come from different machines (${base.environment.cpuModel} vs ${head.environment.cpuModel}); absolute figures are not comparable.\n`,
-    '| target | metric | base | head | change | 95% CI of the change | status |',
+    ...(states.length ? [`> Note: ${states.join('; ')}.`, ''] : []),
+    '| target | metric | base | head | change | interval of the change (level) | status |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {
       const mark = r.status === 'regression' ? '**regression**' : r.status === 'improvement' ? 'improvement' : r.status;
-      return `| ${r.target} | ${r.metric} | ${fmtValue(r.base, r.unit)} | ${fmtValue(r.head, r.unit)} | ${pct(r.ratio)} | ${r.ci95 ? `${pct(r.ci95[0])} … ${pct(r.ci95[1])}` : (r.note ?? 'exact')} | ${mark} |`;
+      return `| ${r.target} | ${r.metric} | ${fmtValue(r.base, r.unit)} | ${fmtValue(r.head, r.unit)} | ${pct(r.ratio)} | ${intervalCell(r)} | ${mark} |`;
     }),
     '',
   ];

@@ -1,10 +1,11 @@
-// Point estimates with their spread: the median, a 95% percentile-bootstrap confidence interval
-// of the median, min/max and the coefficient of variation. The bootstrap uses a seeded generator
-// so that the same trials always give the same interval.
-import { mean, median, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
+// Point estimates with their spread: the median with a distribution-free interval whose stated level
+// is its real coverage (order statistics, not a bootstrap of 3-6 values), min/max and the
+// coefficient of variation.
+import { mean, median, sampleStandardDeviation } from 'simple-statistics';
 import type { Estimate } from '../types.ts';
+import { medianInterval } from './intervals.ts';
 
-/** mulberry32: small, fast, seedable; plenty for resampling indices. */
+/** mulberry32: small, fast, seedable (tests and simulations). */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
@@ -14,20 +15,6 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-export function bootstrapMedianCi(values: number[], resamples = 2000, seed = 1): [number, number] {
-  if (values.length === 0) return [NaN, NaN];
-  if (values.length === 1) return [values[0]!, values[0]!];
-  const random = seededRandom(seed);
-  const medians = new Float64Array(resamples);
-  const sample = new Array<number>(values.length);
-  for (let r = 0; r < resamples; r++) {
-    for (let i = 0; i < values.length; i++) sample[i] = values[Math.floor(random() * values.length)]!;
-    medians[r] = median(sample);
-  }
-  const sorted = Array.from(medians).sort((a, b) => a - b);
-  return [quantileSorted(sorted, 0.025), quantileSorted(sorted, 0.975)];
 }
 
 /** Coefficient of variation (sample standard deviation / mean); 0 for fewer than two values. */
@@ -41,7 +28,7 @@ export function estimate(values: number[]): Estimate {
   if (values.length === 0) throw new Error('estimate() needs at least one value');
   return {
     median: median(values),
-    ci95: bootstrapMedianCi(values),
+    ci: medianInterval(values),
     min: Math.min(...values),
     max: Math.max(...values),
     cv: coefficientOfVariation(values),

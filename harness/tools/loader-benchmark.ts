@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     await runtime.shutdown();
   }
   const versions = await runtime.versions(target!);
-  const env = await collectEnvironment({ projectRoot: PROJECT_ROOT, loader: { name: loader.name, version: loader.version }, pinning: { ...cpus, method: 'taskset' } });
+  const env = await collectEnvironment({ projectRoot: PROJECT_ROOT, loader: { name: loader.name, version: loader.version }, pinning: { ...cpus, method: 'taskset', shared: [] } });
   const ratio = median(ours) / median(theirs);
   const wrkVersion = /wrk (\S+)/.exec(String(wrk.stdout) + String(wrk.stderr))?.[1] ?? 'unknown';
   const cpu = median(oursCpu).toFixed(0);

@@ -12,9 +12,11 @@ import { fakeLifecycle, fakeResults } from '../fixtures/results.ts';
 describe('markdown report', () => {
   const md = renderMarkdown(fakeResults());
 
-  it('has one row per target and connection level with median, CI, CV and percentiles', () => {
-    expect(md).toMatch(/\| node \| 16 \| 30,000 \| 29,500–31,000 \| [\d.]+% \| 1.25 \| 2.50 \| 7.50 \| 12.0 \| 64.0 MiB \| 99% \| no \| 0 \|/);
-    expect(md).toMatch(/\| django \| 16 \| 860 \|/);
+  it('has one row per target and connection level with median, interval and its level, CV and percentiles', () => {
+    expect(md).toMatch(/\| node \| 16 \| 30,000 \| 29,500–31,000 \(75\.0%\) \| [\d.]+% \| 1.25 \| 2.50 \| 7.50 \| 12.0 \| 64.0 MiB \| 99% \| no \| 0 \|/);
+    expect(md).toMatch(/\| node \| 128 \| 33,000 \| no interval \(1 sample\) \|/);
+    expect(md).toMatch(/\| django \| 16 \| 860 \| 850–870 \(75\.0%\) \|/);
+    expect(md).toContain('Trials are interleaved');
   });
 
   it('flags loader-bound levels in the table and as a warning', () => {
@@ -32,8 +34,9 @@ describe('markdown report', () => {
     expect(md).toMatch(/\| node \| 33,000 \| 128 \| 100\.0% \| yes \|/);
   });
 
-  it('records the environment, pinning and versions', () => {
-    expect(md).toContain('target on CPUs 1, loader on CPUs 0');
+  it('records the environment, pinning, what shared a CPU, and versions', () => {
+    expect(md).toContain('target on CPUs 1, loader on CPUs 0, harness on CPUs 0');
+    expect(md).toContain("| shared CPUs | the harness process runs on the loader's CPUs (0) |");
     expect(md).toContain('Test CPU (2 cores)');
     expect(md).toContain('node 24.9.0');
     expect(md).toContain('commit abc123');
@@ -41,10 +44,12 @@ describe('markdown report', () => {
 
   it('says where each claim figure comes from', () => {
     expect(md).toContain('node 33,000 req/s (loader-bound: at least) [best level, 128 connections, 1 trials, local]; django 860 req/s [best level, 16 connections, 3 trials, local]');
+    expect(md).toContain('- json-throughput: results.json: json/node and json/django; pairs round 1: 38.8; the two samples of a pair were taken at most 230 s apart.');
   });
 
   it('says when a run is partial', () => {
     expect(renderMarkdown({ ...fakeResults(), state: 'interrupted' })).toContain('**interrupted** (partial results)');
+    expect(renderMarkdown({ ...fakeResults(), state: 'killed' })).toContain('**killed** (its harness process ended without finishing: partial results)');
   });
 
   it('is a pure function: the same results give the same text', () => {
@@ -57,14 +62,14 @@ describe('markdown report of the startup, memory and image-size scenarios', () =
   results.measurements.push(...fakeLifecycle('node', [70, 75, 80], 40, 221_200_000, 221_150_000), ...fakeLifecycle('django', [170, 180, 200], 50, 190_100_000, 122_200_000));
   const md = renderMarkdown(results);
 
-  it('gives startup medians with the poll interval and mode', () => {
-    expect(md).toContain('Time from container create+start to the first 200 from `/json`, over 3 starts after 1 warmup start; readiness polled every 5 ms.');
-    expect(md).toMatch(/\| django \| 180 \| 170–200 \| 200 \| 170 \| 200 \|/);
+  it('gives startup medians with their interval, level, poll interval and mode', () => {
+    expect(md).toContain('Time from container create+start to the first 200 from `/json`, after 1 warmup start per target; readiness polled every 5 ms. Starts are interleaved');
+    expect(md).toMatch(/\| django \| 180 \| 170–200 \(75\.0%\) \| 198 \| 170 \| 200 \| [\d.]+% \| 3 \|/);
   });
 
-  it('gives idle and peak memory and says how it was read', () => {
-    expect(md).toContain("the container's memory usage without reclaimable page cache");
-    expect(md).toMatch(/\| node \| 40\.0 MiB \| 80\.0 MiB \| 1 \|/);
+  it('gives idle and peak memory over cycles and says exactly which memory figure it is', () => {
+    expect(md).toContain('Memory: container working set from its cgroup (v1: memory.usage_in_bytes − total_inactive_file).');
+    expect(md).toMatch(/\| node \| 40\.0 MiB \| 39\.6 MiB–40\.4 MiB \(75\.0%\) \| 80\.0 MiB \| 79\.2 MiB–80\.8 MiB \(75\.0%\) \| 1,000 \| 3 \|/);
   });
 
   it('splits image sizes into base and app, naming the base and its origin', () => {
@@ -74,7 +79,7 @@ describe('markdown report of the startup, memory and image-size scenarios', () =
 
   it('does not describe an HTTP load for scenarios without trials', () => {
     const startupSection = md.slice(md.indexOf('## Scenario `startup`'), md.indexOf('## Scenario `memory`'));
-    expect(startupSection).not.toContain('Load:');
+    expect(startupSection).not.toContain('Load on');
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { bootstrapMedianCi, coefficientOfVariation, estimate, seededRandom } from '../../harness/stats/estimate.ts';
-import { summarizeTrials } from '../../harness/stats/summarize.ts';
-import type { Trial } from '../../harness/types.ts';
+import { summarizeHttp } from '../../harness/http/summary.ts';
+import { coefficientOfVariation, estimate, seededRandom } from '../../harness/stats/estimate.ts';
+import { madOutliers, outlierWarnings } from '../../harness/stats/outliers.ts';
+import { fakeTrial } from '../fixtures/results.ts';
 
 /** Normal variates by Box-Muller from the seeded generator. */
 function normal(n: number, mu: number, sigma: number, seed = 7): number[] {
@@ -10,32 +11,18 @@ function normal(n: number, mu: number, sigma: number, seed = 7): number[] {
 }
 
 describe('estimate', () => {
-  it('gives the median, min, max and n', () => {
+  it('gives the median, min, max, n and an order-statistic interval with its real level', () => {
     const e = estimate([5, 1, 3, 2, 4]);
-    expect(e).toMatchObject({ median: 3, min: 1, max: 5, n: 5 });
+    expect(e).toMatchObject({ median: 3, min: 1, max: 5, n: 5, ci: { lo: 1, hi: 5, level: 0.9375, method: 'order-statistic' } });
+    expect(estimate([1, 2, 3, 4, 5, 6]).ci.level).toBeCloseTo(0.96875, 10);
+    expect(estimate([7]).ci).toMatchObject({ lo: 7, hi: 7, level: 0 });
   });
 
-  it('has a 95% CI that covers the true median about 95% of the time', () => {
-    let covered = 0;
-    const samples = 200;
-    for (let i = 0; i < samples; i++) {
-      const [lo, hi] = bootstrapMedianCi(normal(30, 1000, 50, 100 + i), 500, i + 1);
-      if (lo <= 1000 && 1000 <= hi) covered++;
-    }
-    // The percentile bootstrap of a median is a little liberal on small samples.
-    expect(covered / samples).toBeGreaterThan(0.85);
-    expect(covered / samples).toBeLessThan(1);
-  });
-
-  it('gives a narrower CI with more data', () => {
-    const small = bootstrapMedianCi(normal(20, 1000, 50));
-    const large = bootstrapMedianCi(normal(2000, 1000, 50));
-    expect(large[1] - large[0]).toBeLessThan((small[1] - small[0]) / 3);
-  });
-
-  it('is deterministic for the same trials', () => {
-    const values = normal(9, 100, 10);
-    expect(bootstrapMedianCi(values)).toEqual(bootstrapMedianCi(values));
+  it('narrows the interval with more data', () => {
+    const small = estimate(normal(20, 1000, 50)).ci;
+    const large = estimate(normal(2000, 1000, 50)).ci;
+    expect(large.hi - large.lo).toBeLessThan((small.hi - small.lo) / 3);
+    expect(large.level).toBeGreaterThanOrEqual(0.95);
   });
 
   it('computes the coefficient of variation of a known sample', () => {
@@ -49,62 +36,62 @@ describe('estimate', () => {
   });
 });
 
-const trial = (connections: number, rps: number, extra: Partial<Trial> = {}): Trial => ({
-  connections,
-  trial: 1,
-  durationS: 5,
-  requests: rps * 5,
-  rps,
-  latencyMs: { p50: 1, p90: 2, p99: 3, p999: 4, mean: 1.2, max: 9 },
-  errors: 0,
-  timeouts: 0,
-  non2xx: 0,
-  loaderCpuPct: 40,
-  loaderBound: false,
-  target: { rssBytesPeak: 1000, rssBytesMean: 900, cpuPct: 99 },
-  ...extra,
-});
+const trial = (connections: number, rps: number, round = 1, extra = {}) => fakeTrial(connections, rps, { round, ...extra });
 
-describe('summarizeTrials', () => {
-  it('groups by connection level, sorted', () => {
-    const s = summarizeTrials([trial(64, 10), trial(16, 20), trial(64, 12), trial(16, 22)]);
-    expect(s.map((x) => x.connections)).toEqual([16, 64]);
-    expect(s[0]!.rps.median).toBe(21);
+describe('summarizeHttp', () => {
+  it('groups by level, in the order run', () => {
+    const s = summarizeHttp([trial(64, 10), trial(16, 20), trial(64, 12, 2), trial(16, 22, 2)]);
+    expect(s.map((x) => x.label)).toEqual(['64', '16']);
+    expect(s[1]!.rps.median).toBe(21);
+  });
+
+  it('tells levels with parameters apart', () => {
+    const s = summarizeHttp([trial(64, 10, 1, { level: { connections: 64, params: { queries: 1 } } }), trial(64, 5, 1, { level: { connections: 64, params: { queries: 20 } } })]);
+    expect(s.map((x) => x.label)).toEqual(['64 conn, queries=1', '64 conn, queries=20']);
   });
 
   it('warns on noisy trials with the fix', () => {
-    const [s] = summarizeTrials([trial(16, 100), trial(16, 150), trial(16, 60)]);
+    const [s] = summarizeHttp([trial(16, 100), trial(16, 150, 2), trial(16, 60, 3)]);
     expect(s!.warnings.join(' ')).toMatch(/CV > 5%.*--profile full/);
   });
 
   it('counts loader-bound trials and warns', () => {
-    const [s] = summarizeTrials([trial(16, 100, { loaderBound: true }), trial(16, 100), trial(16, 101)]);
+    const [s] = summarizeHttp([trial(16, 100, 1, { loaderBound: true }), trial(16, 100, 2), trial(16, 101, 3)]);
     expect(s!.loaderBoundTrials).toBe(1);
     expect(s!.warnings.join(' ')).toMatch(/loader-bound/);
   });
 
-  it('adds errors, timeouts and non-2xx', () => {
-    const [s] = summarizeTrials([trial(16, 100, { errors: 1, timeouts: 2, non2xx: 3 })]);
+  it('counts errors, timeouts and non-2xx once each', () => {
+    const [s] = summarizeHttp([trial(16, 100, 1, { errors: 1, timeouts: 2, non2xx: 3 })]);
     expect(s!.errors).toBe(6);
   });
 
   it('keeps quiet when the trials are steady and clean', () => {
-    const [s] = summarizeTrials([trial(16, 100), trial(16, 101), trial(16, 99)]);
+    const [s] = summarizeHttp([trial(16, 100), trial(16, 101, 2), trial(16, 99, 3)]);
     expect(s!.warnings).toEqual([]);
   });
 });
 
-describe('outliers (median absolute deviation)', () => {
-  it('finds a value far from the others and nothing in a steady sample', async () => {
-    const { madOutliers } = await import('../../harness/stats/summarize.ts');
-    expect(madOutliers([100, 101, 99, 100, 60])).toEqual([4]);
+describe('outliers (median absolute deviation with a floor)', () => {
+  it('finds a value far from the others, with its direction, and nothing in a steady sample', () => {
+    expect(madOutliers([100, 101, 99, 100, 60])).toEqual([{ index: 4, direction: 'below', deviation: 0.4 }]);
+    expect(madOutliers([100, 101, 99, 100, 140]).map((o) => o.direction)).toEqual(['above']);
     expect(madOutliers([100, 101, 99, 100, 102])).toEqual([]);
     expect(madOutliers([1, 2])).toEqual([]);
   });
 
-  it('warns, with the fix, when the first trial is the outlier', () => {
-    const trials = [trial(16, 60), trial(16, 100), trial(16, 101), trial(16, 99), trial(16, 100)].map((t, i) => ({ ...t, trial: i + 1 }));
-    const [s] = summarizeTrials(trials);
-    expect(s!.warnings.join(' ')).toMatch(/the first trial is an outlier .* raise --warmup/);
+  it('does not call a 0.22% deviation an outlier when the other trials agree to 0.01%', () => {
+    // MAD ~ 0 here: without the floor (1% of the median), 100.22 would be "30 MADs" away.
+    expect(madOutliers([100, 100.01, 100, 99.99, 100.22])).toEqual([]);
+    expect(madOutliers([100, 100.01, 100, 99.99, 104])).toHaveLength(1);
+  });
+
+  it('says "not warm yet" only for a slow first round, and words the rest by direction', () => {
+    const values = [60, 100, 101, 99, 100];
+    expect(outlierWarnings(values, [1, 2, 3, 4, 5], true, 'req/s')).toEqual(['req/s of round 1 is 40.0% below the median: the target was not warm yet; raise --warmup.']);
+    expect(outlierWarnings([140, 100, 101, 99, 100], [1, 2, 3, 4, 5], true, 'req/s')[0]).toMatch(/round 1 is 40\.0% above the median: the other rounds were slowed/);
+    expect(outlierWarnings([100, 100, 101, 99, 60], [1, 2, 3, 4, 5], true, 'req/s')[0]).toMatch(/round 5 is 40\.0% below the median: something else used the machine during it/);
+    // For a time (lower is better), a fast first round is not a cold target.
+    expect(outlierWarnings(values, [1, 2, 3, 4, 5], false, 'startup')[0]).toMatch(/round 1 is 40\.0% below the median: the other rounds were slowed/);
   });
 });

@@ -1,22 +1,26 @@
 // `bench run`: the main job. Plans targets × scenarios × load, runs them, keeps results after every
 // trial, writes the reports, and sets the exit code from what happened.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadShapeFor, loadUserConfig, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, RUNTIME_CHOICES, type UserConfig } from '../../config.ts';
 import { UserError } from '../../errors.ts';
 import { collectEnvironment, gitHead } from '../../env/environment.ts';
 import { createAutocannonLoader } from '../../load/http-loader.ts';
-import { executeRun, plannedSeconds } from '../../run/execute.ts';
+import { executeRun, plannedSeconds, servicesNeeded } from '../../run/execute.ts';
+import { markKilledRuns } from '../../results/liveness.ts';
+import { kindOf } from '../../results/scenario-kinds.ts';
 import { markLatest, newRunId, ResultsStore } from '../../results/store.ts';
 import { RESULTS_SCHEMA_VERSION } from '../../schema.ts';
-import { cpuCount, parseCpuList, planCpus } from '../../runtime/cpus.ts';
+import { cpuCount, describeSharing, parseCpuList, planCpus } from '../../runtime/cpus.ts';
+import { pinProcess } from '../../runtime/pin-self.ts';
 import { loadAllTargets, PROJECT_ROOT, selectByName } from '../../targets.ts';
 import type { ProfileName } from '../../types.ts';
 import { scenarios as allScenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
 import { ConsoleProgress } from '../progress.ts';
 import { chooseRuntime } from '../runtime-choice.ts';
-import { fmtDuration, fmtInt } from '../../report/format.ts';
+import { fmtDuration } from '../../report/format.ts';
 import { writeQuickReports, writeReports } from '../write-reports.ts';
 import { installInterruptHandler } from '../interrupt.ts';
 
@@ -40,7 +44,9 @@ Options:
   --warmup SECONDS      warmup before each connection level (0 for none)
   --trials N            trials per connection level
   --target-cpus LIST    CPUs for the target, e.g. 1 or 2-3 (default: upper half of the CPUs)
-  --loader-cpus LIST    CPUs for the load generator (default: lower half of the CPUs)
+  --loader-cpus LIST    CPUs for the load generator and the harness itself (default: lower half)
+  --service-cpus LIST   CPUs for the services (PostgreSQL, Redis) (default: the loader's on
+                        fewer than 4 cores, else one of the lower half of their own)
   --out DIR             output folder (default: results/<run-id>)
   --config FILE         configuration file (default: bench.config.ts if present)
   -h, --help            this help
@@ -60,6 +66,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     trials: { type: 'string' },
     'target-cpus': { type: 'string' },
     'loader-cpus': { type: 'string' },
+    'service-cpus': { type: 'string' },
     out: { type: 'string' },
     config: { type: 'string' },
   });
@@ -88,6 +95,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     cpuCount(),
     values['target-cpus'] !== undefined ? parseCpuList(values['target-cpus'], '--target-cpus') : config.targetCpus,
     values['loader-cpus'] !== undefined ? parseCpuList(values['loader-cpus'], '--loader-cpus') : config.loaderCpus,
+    values['service-cpus'] !== undefined ? parseCpuList(values['service-cpus'], '--service-cpus') : config.serviceCpus,
   );
   const runtimeChoice = values.runtime ?? config.runtime ?? 'local';
   const runId = newRunId();
@@ -97,14 +105,23 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UserError(`--runtime: "${runtimeChoice}" is not a runtime.`, `Allowed values: ${RUNTIME_CHOICES.join(', ')}.`);
   }
   const gitCommit = await gitHead(PROJECT_ROOT);
+  for (const dir of markKilledRuns(RESULTS_ROOT)) console.error(`Note: the run in ${path.relative(process.cwd(), dir)} was killed (its harness process is gone); it is now marked 'killed'. Its results so far are kept.`);
+  // The harness's own polling and sampling must not run on the target's CPUs.
+  const pinned = await pinProcess(process.pid, cpus.harnessCpus);
   const { runtime, engine } = await chooseRuntime(runtimeChoice, { logDir, gitCommit });
   fs.mkdirSync(logDir, { recursive: true });
+  const usesServices = servicesNeeded(scenarios).length > 0;
 
   const loader = createAutocannonLoader(cpus.loaderCpus);
   const environment = await collectEnvironment({
     projectRoot: PROJECT_ROOT,
     loader: { name: loader.name, version: loader.version },
-    pinning: { ...cpus, method: runtime.name === 'docker' ? 'cpuset (target container) and taskset (loader), disjoint CPUs' : 'taskset (target and loader on disjoint CPUs)' },
+    pinning: {
+      ...cpus,
+      harnessCpus: pinned ? cpus.harnessCpus : null,
+      method: runtime.name === 'docker' ? 'cpuset (containers) and taskset (loader, harness), target on CPUs of its own' : 'taskset (target, loader, services, harness), target on CPUs of its own',
+      shared: describeSharing(cpus, usesServices),
+    },
     engine: engine ? { name: engine.name, version: engine.version, apiVersion: engine.apiVersion, socket: engine.socket } : undefined,
   });
   const store = new ResultsStore(runDir, {
@@ -112,6 +129,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     runId,
     startedAt: new Date().toISOString(),
     state: 'running',
+    harness: { pid: process.pid, hostname: os.hostname() },
     profile,
     runtime: runtime.name,
     command: `npm run bench -- run ${argv.join(' ')}`.trim(),
@@ -122,6 +140,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         { name: t.decl.name, title: t.decl.title, language: t.decl.language, framework: t.decl.framework, server: t.decl.server, baseline: t.decl.baseline, versions: {} },
       ]),
     ),
+    services: [],
     measurements: [],
   });
   if (!values.out && !config.out) markLatest(RESULTS_ROOT, runDir);
@@ -129,7 +148,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const planned = plannedSeconds(targets, scenarios, load, profile, runtime.name);
   console.error(
     `Run ${runId}: ${targets.length} target(s) × ${scenarios.length} scenario(s), profile ${profile}, runtime ${runtime.name}; ` +
-      `target on CPUs ${cpus.targetCpus.join(',')}, loader on CPUs ${cpus.loaderCpus.join(',')}; about ${fmtDuration(planned)} of load plus preparation.\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
+      `target on CPUs ${cpus.targetCpus.join(',')}, loader${usesServices ? `, services` : ''} and harness on CPUs ${cpus.loaderCpus.join(',')}${pinned ? '' : ' (the harness could not pin itself)'}; targets interleaved within each scenario; about ${fmtDuration(planned)} of load plus preparation.\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
   );
   const progress = new ConsoleProgress(planned);
   const interrupt = installInterruptHandler(runtime);
@@ -142,7 +161,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       runtime,
       load,
       loader,
-      targetCpus: cpus.targetCpus,
+      cpus,
       loaderBoundPct: config.loaderBoundPct ?? 90,
       readyTimeoutMs: (config.readyTimeoutS ?? 60) * 1000,
       progress,
@@ -168,19 +187,10 @@ export async function runCommand(argv: string[]): Promise<number> {
 }
 
 function printSummary(measurements: ResultsStore['results']['measurements']): void {
-  console.error('\nSummary (json: median req/s at the best connection level):');
+  console.error('\nSummary:');
   for (const m of measurements) {
-    const best = m.summary.reduce<(typeof m.summary)[number] | null>((a, b) => (!a || b.rps.median > a.rps.median ? b : a), null);
-    const mib = (b: number | null) => (b === null ? 'n/a' : `${(b / 2 ** 20).toFixed(1)} MiB`);
-    const figure = best
-      ? `${fmtInt(best.rps.median)} req/s at ${best.connections} connections${best.loaderBoundTrials ? ' (loader-bound)' : ''}`
-      : m.startup
-        ? `median ${m.startup.summary.median.toFixed(0)} ms to the first 200 (${m.startup.mode})`
-        : m.memory
-          ? `idle ${mib(m.memory.idleRssBytes)}, peak ${mib(m.memory.peakRssBytes)}`
-          : m.image
-            ? `${(m.image.imageBytes / 1e6).toFixed(1)} MB (base ${(m.image.baseBytes / 1e6).toFixed(1)} MB ${m.image.base.origin}, app ${(m.image.appBytes / 1e6).toFixed(1)} MB)`
-            : '';
+    const kind = kindOf(m);
+    const figure = m.result !== undefined && kind ? kind.summaryLine(m.result) : '';
     console.error(`  ${m.target.padEnd(14)} ${m.scenario.padEnd(10)} ${m.status.padEnd(8)} ${figure}${m.error ? ` ${m.error.split('\n')[0]}` : ''}`);
   }
 }

@@ -1,14 +1,19 @@
-// `bench serve <target>`: prepare and start one target as the benchmark would, until Ctrl-C.
+// `bench serve <target>`: prepare and start one target as the benchmark would, with the services
+// its endpoints need (PostgreSQL, Redis), until Ctrl-C; everything stops with it.
 import { parseCpuList, planCpus, cpuCount } from '../../runtime/cpus.ts';
 import { UserError } from '../../errors.ts';
+import { servicesNeeded, skipReason } from '../../run/execute.ts';
 import { loadAllTargets, selectByName } from '../../targets.ts';
+import type { RunningService } from '../../types.ts';
+import { scenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
 import { chooseRuntime } from '../runtime-choice.ts';
 
 export const serveHelp = `Usage: npm run bench -- serve <target> [options]
 
 Prepares and starts one target through the runtime, exactly as a benchmark run would (same pinning,
-same workers), prints its URL and keeps it running until Ctrl-C.
+same workers), with the services its endpoints need (PostgreSQL, Redis), prints its URL and keeps
+it running until Ctrl-C, which stops the target and the services.
 
 Options:
   --runtime NAME      local (default), docker, auto
@@ -23,20 +28,31 @@ export async function serveCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UserError('serve takes exactly one target name.', 'E.g. `npm run bench -- serve node`; `npm run bench -- list` shows the targets.');
   const [target] = selectByName(loadAllTargets(), (t) => t.decl.name, positionals, 'target', 'serve');
-  const targetCpus = values['target-cpus'] ? parseCpuList(values['target-cpus'], '--target-cpus') : planCpus(cpuCount()).targetCpus;
+  const plan = planCpus(cpuCount(), values['target-cpus'] ? parseCpuList(values['target-cpus'], '--target-cpus') : undefined);
   const { runtime } = await chooseRuntime(values.runtime ?? 'local');
-  await runtime.prepare(target!, (line) => console.error(line));
-  const running = await runtime.start(target!, { cpus: targetCpus, readyTimeoutMs: 60_000 });
-  console.log(`${target!.decl.name} is serving at ${running.url} (workers ${running.workers}, CPUs ${targetCpus.join(',')}); try ${running.url}/json. Ctrl-C stops it.`);
   const stopped = new Promise<'signal'>((resolve) => {
     process.once('SIGINT', () => resolve('signal'));
     process.once('SIGTERM', () => resolve('signal'));
   });
-  const outcome = await Promise.race([stopped, running.exited]);
-  await runtime.shutdown();
-  if (outcome !== 'signal') {
-    throw new UserError(`Target "${target!.decl.name}" exited on its own (code ${outcome.code ?? outcome.signal}).`, 'Read its last log lines below.', await running.logs(30));
+  const services: RunningService[] = [];
+  try {
+    await runtime.prepare(target!, (line) => console.error(line));
+    for (const service of servicesNeeded(scenarios.filter((s) => !skipReason(s, target!, runtime.name)))) {
+      const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(line) });
+      services.push(s);
+      console.log(`${service.name} ${s.info.version} is running at ${s.endpoint.host}:${s.endpoint.port} (${Object.keys(s.env).join(', ')} handed to the target)`);
+    }
+    const env = Object.assign({}, ...services.map((s) => s.env)) as Record<string, string>;
+    const running = await runtime.start(target!, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env });
+    const paths = target!.decl.endpoints.filter((e) => !e.startsWith('/ws')).map((e) => `${running.url}${e}`);
+    console.log(`${target!.decl.name} is serving at ${running.url} (workers ${running.workers}, CPUs ${plan.targetCpus.join(',')}); try ${paths.join(' ')}. Ctrl-C stops it.`);
+    const outcome = await Promise.race([stopped, running.exited]);
+    if (outcome !== 'signal') {
+      throw new UserError(`Target "${target!.decl.name}" exited on its own (code ${outcome.code ?? outcome.signal}).`, 'Read its last log lines below.', await running.logs(30));
+    }
+    console.error('stopped.');
+    return 0;
+  } finally {
+    await runtime.shutdown();
   }
-  console.error('stopped.');
-  return 0;
 }

@@ -1,5 +1,5 @@
 // `bench verify`: the contract checks only, per target and scenario; non-zero exit on any fail.
-import { skipReason } from '../../run/execute.ts';
+import { servicesNeeded, skipReason } from '../../run/execute.ts';
 import { cpuCount, planCpus } from '../../runtime/cpus.ts';
 import { errorMessage } from '../../errors.ts';
 import { loadAllTargets, selectByName } from '../../targets.ts';
@@ -22,13 +22,18 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   }
   const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets ? parseList(values.targets) : undefined, 'target', '--targets');
   const { runtime } = await chooseRuntime(values.runtime ?? 'local');
-  const { targetCpus } = planCpus(cpuCount());
+  const plan = planCpus(cpuCount());
   let failed = false;
+  const env: Record<string, string> = {};
+  for (const service of servicesNeeded(scenarios.filter((s) => targets.some((t) => !skipReason(s, t, runtime.name))))) {
+    const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(`  ${line}`) });
+    Object.assign(env, s.env);
+  }
   for (const target of targets) {
     console.log(`${target.decl.name}:`);
     try {
       await runtime.prepare(target, (line) => console.error(`  ${line}`));
-      const running = await runtime.start(target, { cpus: targetCpus, readyTimeoutMs: 60_000 });
+      const running = await runtime.start(target, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env });
       try {
         for (const scenario of scenarios.filter((s) => !skipReason(s, target, runtime.name))) {
           for (const check of await scenario.verify(running)) {

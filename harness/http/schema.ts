@@ -1,0 +1,74 @@
+// The result kind shared by HTTP load scenarios (json, and the database endpoints to come): one
+// trial per target per round per load level, each time-stamped, with the loader's and the target's
+// resource use. Only raw data is stored; summaries are computed from it.
+import { z } from 'zod';
+import { latencyMsSchema } from '../schema.ts';
+
+/** A load level: connections, and the endpoint's parameters (e.g. queries=20) where it has any. */
+export const httpLevelSchema = z.object({
+  connections: z.number().int().positive(),
+  params: z.record(z.string(), z.union([z.string(), z.number()])).optional(),
+});
+export type HttpLevel = z.infer<typeof httpLevelSchema>;
+
+export const httpTrialSchema = z.object({
+  level: httpLevelSchema,
+  /** 1-based round: in round r every target gets its r-th trial at this level, in a rotating order. */
+  round: z.number().int().positive(),
+  /** Position within the round (0 = first). */
+  order: z.number().int().nonnegative(),
+  /** Absent in results migrated from schema 1 (they were not recorded). */
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationS: z.number().positive(),
+  requests: z.number().int().nonnegative(),
+  rps: z.number().nonnegative(),
+  latencyMs: latencyMsSchema,
+  /** Connection errors and malformed responses; timeouts are counted once, in `timeouts`. */
+  errors: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  non2xx: z.number().int().nonnegative(),
+  /** CPU used by the loader process, in percent of one core. */
+  loaderCpuPct: z.number().nullable(),
+  /** The loader was saturated: this trial measured the loader, not the server. */
+  loaderBound: z.boolean(),
+  target: z.object({
+    /** The runtime's memory figure (result.memoryLabel says which). */
+    memoryBytesPeak: z.number().nullable(),
+    memoryBytesMean: z.number().nullable(),
+    rssBytesPeak: z.number().nullable(),
+    /** CPU used by the target, in percent of one core. */
+    cpuPct: z.number().nullable(),
+  }),
+});
+export type HttpTrial = z.infer<typeof httpTrialSchema>;
+
+export const httpResultSchema = z.object({
+  /** Path and query template, e.g. /json or /queries?queries={queries}. */
+  endpoint: z.string(),
+  levels: z.array(httpLevelSchema),
+  durationS: z.number().positive(),
+  warmupS: z.number().nonnegative(),
+  rounds: z.number().int().positive(),
+  pipelining: z.number().int().positive(),
+  /** interleaved: round-robin across targets; sequential: one target after another (schema 1). */
+  schedule: z.enum(['interleaved', 'sequential']),
+  /** Exactly what target.memoryBytes* are. */
+  memoryLabel: z.string(),
+  workers: z.number().int().positive(),
+  trials: z.array(httpTrialSchema),
+});
+export type HttpResult = z.infer<typeof httpResultSchema>;
+
+/** "128" or "128 conn, queries=20": a level's name in tables and series keys. */
+export function levelLabel(level: HttpLevel): string {
+  const params = Object.entries(level.params ?? {}).map(([k, v]) => `${k}=${v}`);
+  return params.length ? `${level.connections} conn, ${params.join(', ')}` : String(level.connections);
+}
+
+export const sameLevel = (a: HttpLevel, b: HttpLevel): boolean => levelLabel(a) === levelLabel(b);
+
+/** The URL path of a level: {name} placeholders of the endpoint replaced by the level's params. */
+export function levelPath(endpoint: string, level: HttpLevel): string {
+  return endpoint.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(String(level.params?.[name] ?? '')));
+}
