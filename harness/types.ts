@@ -238,6 +238,8 @@ export interface Figure {
   detail: string;
   /** The loader was saturated: the true figure is at least this (throughput only). */
   lowerBound: boolean;
+  /** The samples were taken in rounds shared with the other targets (interleaved), so they pair by key. */
+  pairable: boolean;
   /** A deterministic figure (image size): its ratio is exact. */
   exact?: boolean;
 }

@@ -56,7 +56,7 @@ const imageKind: ResultKind<ImageResult> = {
   figureNames: ['image-bytes'],
   figure(name, { image }) {
     if (name !== 'image-bytes') return `no figure "${name}"`;
-    return { samples: [{ value: image.imageBytes, pairKey: 'image' }], unit: 'bytes', detail: `uncompressed, ${image.base.origin} base ${image.base.ref}`, lowerBound: false, exact: true };
+    return { samples: [{ value: image.imageBytes, pairKey: 'image' }], unit: 'bytes', detail: `uncompressed, ${image.base.origin} base ${image.base.ref}`, lowerBound: false, pairable: false, exact: true };
   },
   fromV1: (old) => (old.image ? { image: old.image as ImageInfo } : undefined),
 };

@@ -1,8 +1,16 @@
 // The scenario registry: every scenario the harness can run, by name, in run order.
+// BENCH_EXTRA_SCENARIOS names a module whose `scenarios` are added (the tests' fixture scenarios,
+// as BENCH_TARGETS_DIR points the harness at fixture targets).
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Scenario } from '../harness/types.ts';
 import { imageSizeScenario } from './image-size.ts';
 import { jsonScenario } from './json.ts';
 import { memoryScenario } from './memory.ts';
 import { startupScenario } from './startup.ts';
 
-export const scenarios: Scenario[] = [jsonScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[];
+const extra = process.env.BENCH_EXTRA_SCENARIOS
+  ? ((await import(pathToFileURL(path.resolve(process.env.BENCH_EXTRA_SCENARIOS)).href)) as { scenarios: Scenario[] }).scenarios
+  : [];
+
+export const scenarios: Scenario[] = [...([jsonScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[]), ...extra];

@@ -16,7 +16,8 @@ import { estimate } from '../harness/stats/estimate.ts';
 import type { LoadShape, Measurement, ResultKind, RunningTarget, Scenario } from '../harness/types.ts';
 import { verifyJson } from '../harness/verify/json-contract.ts';
 
-const SETTLE_MS = 2000;
+/** Idle memory is read this long after the target is ready. */
+export const SETTLE_MS = 2000;
 const IDLE_READINGS = 3;
 
 /** The load level for the peak: the highest of the run's connection levels. */
@@ -125,7 +126,7 @@ const memoryKind: ResultKind<MemoryResult> = {
     });
     if (!samples.length) return 'no memory readings';
     const what = name === 'peak-memory' ? `peak under the json load at ${r.loadConnections} connections` : `idle, ${r.settleS} s after start`;
-    return { samples, unit: 'bytes', detail: `${what}, ${samples.length} cycle(s) of a fresh target, ${r.memoryLabel}, ${r.workers} worker(s)`, lowerBound: false };
+    return { samples, unit: 'bytes', detail: `${what}, ${samples.length} cycle(s) of a fresh target, ${r.memoryLabel}, ${r.workers} worker(s)`, lowerBound: false, pairable: r.schedule === 'interleaved' };
   },
   fromV1(old) {
     const m = old.memory as { source: string; workers: number; idleRssBytes: number | null; peakRssBytes: number | null; loadConnections: number; loadDurationS: number } | undefined;
@@ -145,18 +146,19 @@ const memoryKind: ResultKind<MemoryResult> = {
   },
 };
 
-async function idleReading(running: RunningTarget): Promise<{ bytes: number | null; rss: number | null }> {
+async function idleReading(running: RunningTarget, gapMs: number): Promise<{ bytes: number | null; rss: number | null }> {
   const readings = [];
   for (let i = 0; i < IDLE_READINGS; i++) {
     const s = await running.stats();
     if (s) readings.push(s);
-    await sleep(200);
+    await sleep(gapMs);
   }
   const rss = present(readings.map((s) => s.rssBytes));
   return { bytes: readings.length ? median(readings.map((s) => s.memoryBytes)) : null, rss: rss.length ? median(rss) : null };
 }
 
-export const memoryScenario: Scenario<MemoryResult> = {
+/** The scenario; `settleMs` is shortened by the unit tests only. */
+export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResult> => ({
   name: 'memory',
   description: 'Memory at idle after a fresh start and at its peak under the json load, over independent cycles interleaved across targets.',
   requires: ['/json'],
@@ -164,29 +166,29 @@ export const memoryScenario: Scenario<MemoryResult> = {
   kind: memoryKind,
   verify: verifyJson,
 
-  plannedSeconds: (load, _profile, targets) => load.trials * targets * (SETTLE_MS / 1000 + 2 + load.durationS),
+  plannedSeconds: (load, _profile, targets) => load.trials * targets * (settleMs / 1000 + 2 + load.durationS),
 
   async run(targets, ctx) {
     const connections = memoryLoadConnections(ctx.load);
     const results = new Map(
       targets.map((t) => [
         t,
-        { memoryLabel: t.memoryLabel, workers: t.workers, loadConnections: connections, loadDurationS: ctx.load.durationS, settleS: SETTLE_MS / 1000, schedule: 'interleaved', cycles: [] } as MemoryResult,
+        { memoryLabel: t.memoryLabel, workers: t.workers, loadConnections: connections, loadDurationS: ctx.load.durationS, settleS: settleMs / 1000, schedule: 'interleaved', cycles: [] } as MemoryResult,
       ]),
     );
     for (const t of targets) await t.stop(); // every cycle starts afresh
     let active = [...targets];
     for (let round = 1; round <= ctx.load.trials; round++) {
       const order = rotation(active, round);
-      ctx.progress.step(`cycle ${round}/${ctx.load.trials}: ${order.map((t) => t.target.decl.name).join(' → ')}`, order.length * (SETTLE_MS / 1000 + 2 + ctx.load.durationS));
+      ctx.progress.step(`cycle ${round}/${ctx.load.trials}: ${order.map((t) => t.target.decl.name).join(' → ')}`, order.length * (settleMs / 1000 + 2 + ctx.load.durationS));
       for (const t of order) {
         const name = t.target.decl.name;
         const ok = await guarded(ctx, name, async () => {
           const startedAt = new Date().toISOString();
           const instance = await ctx.startTarget(t.target);
           try {
-            await sleep(SETTLE_MS);
-            const idle = await idleReading(instance);
+            await sleep(settleMs);
+            const idle = await idleReading(instance, Math.min(200, settleMs / 10));
             const monitor = monitorResources(instance, Math.min(100, instance.statsIntervalMs));
             const load = await ctx.loader.run({ url: `${instance.url}/json`, connections, durationS: ctx.load.durationS, pipelining: 1 }, ctx.signal, () => monitor.start());
             const use = await monitor.stop();
@@ -203,4 +205,6 @@ export const memoryScenario: Scenario<MemoryResult> = {
       }
     }
   },
-};
+});
+
+export const memoryScenario = createMemoryScenario();

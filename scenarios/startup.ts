@@ -82,6 +82,7 @@ const startupKind: ResultKind<StartupResult> = {
       unit: 'ms',
       detail: `${r.starts.length} starts, ${r.mode}${r.schedule === 'interleaved' ? '' : ', not interleaved'}`,
       lowerBound: false,
+      pairable: r.schedule === 'interleaved',
     };
   },
   fromV1(old) {

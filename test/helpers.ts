@@ -1,9 +1,13 @@
 // Helpers shared by the integration tests.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Options } from 'execa';
+import type { HttpResult, HttpTrial } from '../harness/http/schema.ts';
+import { readResults } from '../harness/results/store.ts';
 import { PROJECT_ROOT } from '../harness/targets.ts';
+import type { Measurement, RunResults } from '../harness/types.ts';
 
 export const FIXTURE_TARGETS = path.join(PROJECT_ROOT, 'test/fixtures/targets');
 
@@ -41,4 +45,37 @@ export function bench(args: string[], options: Options = {}) {
     ...options,
     env: { ...options.env },
   });
+}
+
+/** A run's results.json, read and validated as `chart` and `compare` read it. */
+export function readRun(dir: string): RunResults {
+  return readResults(path.join(dir, 'results.json'));
+}
+
+/** The HTTP trials of a measurement (json and the other HTTP scenarios). */
+export function httpTrials(m: Measurement | undefined): HttpTrial[] {
+  return (m?.result as HttpResult | undefined)?.trials ?? [];
+}
+
+export const FIXTURE_SCENARIOS = path.join(PROJECT_ROOT, 'test/fixtures/services/scenarios.ts');
+
+/** Folders the local runtime made for services (under the system temp folder), still there. */
+export function serviceDirs(service: string): string[] {
+  return fs.readdirSync(os.tmpdir()).filter((d) => d.startsWith(`bench-${service}-`));
+}
+
+/** Pids of live processes whose command line contains `text`. */
+export function processesRunning(text: string): number[] {
+  const out: number[] = [];
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8');
+      const state = fs.readFileSync(`/proc/${name}/stat`, 'utf8').replace(/^.*\) /, '')[0];
+      if (cmdline.includes(text) && state !== 'Z') out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
 }

@@ -80,7 +80,7 @@ export function claimRatio(num: Figure, den: Figure): ClaimRatio {
     return { value, ci: { lo: value, hi: value, level: 1, method: 'exact' }, n: 1, basis: 'exact', pairs: [], maxGapS: null };
   }
   const denByKey = new Map(den.samples.map((s) => [s.pairKey, s]));
-  const pairs = num.samples.flatMap((a) => {
+  const pairs = !(num.pairable && den.pairable) ? [] : num.samples.flatMap((a) => {
     const b = denByKey.get(a.pairKey);
     return b ? [{ a, b }] : [];
   });
@@ -107,7 +107,7 @@ function describe(claim: Claim, r: ClaimRatio): string {
       ? 'exact'
       : r.ci.level === 0
         ? 'no interval: one sample per target'
-        : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : `${r.n}+ unpaired samples`}`;
+        : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : "unpaired samples"}`;
   return `${claim.numerator}/${claim.denominator} = ${fmtRatio(r.value)} (${interval}) against the article's ${fmtRatio(a)}-${fmtRatio(b)}`;
 }
 

@@ -183,6 +183,7 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
         unit: 'req/s',
         detail: `best level, ${best.label} connections, ${trials.length} trials${r.schedule === 'interleaved' ? '' : ', not interleaved'}`,
         lowerBound: trials.some((t) => t.loaderBound),
+        pairable: r.schedule === 'interleaved',
       };
     },
 

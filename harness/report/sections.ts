@@ -43,6 +43,7 @@ export function ratioText(v: ClaimVerdict): string {
   if (!v.ratio) return 'n/a';
   const r = v.ratio;
   if (r.basis === 'exact') return `${fmtRatio(r.value)} (exact)`;
+  if (r.ci.level === 0) return `${fmtRatio(r.value)} (${r.basis === 'paired' ? 'one pair' : 'one sample each'}: no interval)`;
   return `${fmtRatio(r.value)}, ${fmtInterval(r.ci, fmtRatio)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : 'unpaired samples'}`;
 }
 

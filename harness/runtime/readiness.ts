@@ -28,16 +28,11 @@ export async function waitUntil(check: () => Promise<boolean>, options: { timeou
   return { ok: false, exit, lastError };
 }
 
-export async function waitForHealth(baseUrl: string, options: { timeoutMs: number; intervalMs: number; exited?: Promise<Exit>; path?: string }): Promise<ReadyResult> {
-  let status: string | undefined;
-  const r = await waitUntil(
-    async () => {
-      const res = await fetch(baseUrl + (options.path ?? '/health'), { signal: AbortSignal.timeout(2000) });
-      await res.arrayBuffer();
-      status = `HTTP ${res.status}`;
-      return res.status === 200;
-    },
-    options,
-  );
-  return r.ok || r.lastError ? r : { ...r, lastError: status };
+export function waitForHealth(baseUrl: string, options: { timeoutMs: number; intervalMs: number; exited?: Promise<Exit>; path?: string }): Promise<ReadyResult> {
+  return waitUntil(async () => {
+    const res = await fetch(baseUrl + (options.path ?? '/health'), { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    return true;
+  }, options);
 }

@@ -3,16 +3,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { runResultsSchema } from '../../harness/schema.ts';
-import { bench, FIXTURE_TARGETS, processesUnder, waitFor } from '../helpers.ts';
+import { PROJECT_ROOT } from '../../harness/targets.ts';
+import type { MemoryResult } from '../../scenarios/memory.ts';
+import type { StartupResult } from '../../scenarios/startup.ts';
+import { bench, FIXTURE_SCENARIOS, FIXTURE_TARGETS, httpTrials, processesRunning, processesUnder, readRun, serviceDirs, waitFor } from '../helpers.ts';
 
 const env = { BENCH_TARGETS_DIR: FIXTURE_TARGETS };
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
 
 describe('bad input', () => {
   it.each([
-    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-crash, fixture-hang, fixture-npm-fail, fixture-ok, fixture-python, fixture-wrong/],
+    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-crash, fixture-hang, fixture-npm-fail, fixture-ok, fixture-python, fixture-twin, fixture-wrong/],
     [['run', '--scenarios', 'jsn'], /Unknown scenario: "jsn"\. Fix: --scenarios takes a comma-separated list of: json/],
     [['run', '--connections', '16,abc'], /--connections: "abc" is not a whole number from 1 to 10000\. Fix: .*--connections 16,64,256/],
     [['run', '--connections', '16,0'], /--connections: "0" is not a whole number/],
@@ -75,19 +78,22 @@ describe('run', () => {
     const out = tmp();
     const r = await bench(['run', '--targets', 'fixture-ok,fixture-wrong,fixture-crash', '--scenarios', 'json', '--connections', '4', '--duration', '1', '--warmup', '0', '--trials', '2', '--out', out], { env });
     expect(r.exitCode, String(r.stderr)).toBe(1);
-    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    const results = readRun(out);
     expect(results.state).toBe('done');
     const by = Object.fromEntries(results.measurements.map((m) => [m.target, m]));
     expect(by['fixture-ok']).toMatchObject({ status: 'ok', complete: true });
-    expect(by['fixture-ok']!.trials).toHaveLength(2);
-    for (const t of by['fixture-ok']!.trials) {
+    expect(httpTrials(by['fixture-ok'])).toHaveLength(2);
+    for (const t of httpTrials(by['fixture-ok'])) {
       expect(t.rps).toBeGreaterThan(0);
       expect(t.errors + t.timeouts + t.non2xx).toBe(0);
-      expect(t.target.rssBytesPeak).toBeGreaterThan(0);
+      expect(t.target.memoryBytesPeak).toBeGreaterThan(0);
     }
-    expect(by['fixture-wrong']).toMatchObject({ status: 'invalid', trials: [] });
+    // The harness pinned itself to the loader's CPU, away from the target's.
+    expect(results.environment.pinning.harnessCpus).toEqual(results.environment.pinning.loaderCpus);
+    expect(by['fixture-wrong']).toMatchObject({ status: 'invalid' });
+    expect(by['fixture-wrong']!.result).toBeUndefined();
     expect(by['fixture-wrong']!.error).toContain('content-type');
-    expect(by['fixture-crash']).toMatchObject({ status: 'failed', trials: [] });
+    expect(by['fixture-crash']).toMatchObject({ status: 'failed' });
     expect(by['fixture-crash']!.logTail?.at(-1)).toBe('FATAL: DATABASE_URL is not set');
     expect(results.targets['fixture-ok']!.versions.node).toBe(process.versions.node);
     const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
@@ -98,14 +104,23 @@ describe('run', () => {
 
   it('runs startup and memory on the local runtime and skips image-size there, saying why', async () => {
     const out = tmp();
-    const r = await bench(['run', '--targets', 'fixture-ok', '--scenarios', 'startup,memory,image-size', '--connections', '4', '--duration', '1', '--out', out], { env });
+    // The fixture grows by 40 MiB over its first requests: the peak under load must see it, idle must not.
+    const r = await bench(['run', '--targets', 'fixture-ok', '--scenarios', 'startup,memory,image-size', '--connections', '4', '--duration', '1', '--trials', '2', '--out', out], { env: { ...env, FIXTURE_GROW_MB: '40' } });
     expect(r.exitCode, String(r.stderr)).toBe(0);
-    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    const results = readRun(out);
     const by = Object.fromEntries(results.measurements.map((m) => [m.scenario, m]));
-    expect(by.startup!.startup).toMatchObject({ mode: 'process', pollIntervalMs: 5, warmupRuns: 1 });
-    expect(by.startup!.startup!.samplesMs).toHaveLength(5);
-    expect(by.memory!.memory).toMatchObject({ source: 'process-tree', workers: 1, loadConnections: 4 });
-    expect(by.memory!.memory!.peakRssBytes).toBeGreaterThanOrEqual(by.memory!.memory!.idleRssBytes! * 0.5);
+    const startup = by.startup!.result as StartupResult;
+    expect(startup).toMatchObject({ mode: 'process', pollIntervalMs: 5, warmupRuns: 1, schedule: 'interleaved' });
+    expect(startup.starts.map((s) => s.round)).toEqual([1, 2, 3, 4, 5]);
+    const memory = by.memory!.result as MemoryResult;
+    expect(memory).toMatchObject({ workers: 1, loadConnections: 4 });
+    expect(memory.memoryLabel).toMatch(/^PSS summed over the target's process tree/);
+    expect(memory.cycles).toHaveLength(2);
+    for (const c of memory.cycles) {
+      expect(c.idleBytes).toBeGreaterThan(2 ** 20);
+      expect(c.peakBytes! - c.idleBytes!).toBeGreaterThan(35 * 2 ** 20);
+      expect(c.idleRssBytes).toBeGreaterThanOrEqual(c.idleBytes! * 0.95); // PSS never much above RSS
+    }
     expect(by['image-size']).toMatchObject({ status: 'skipped', error: 'needs the docker runtime (this run uses local)' });
     expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
   });
@@ -116,7 +131,7 @@ describe('run', () => {
     const file = path.join(out, 'results.json');
     const trialsSoFar = () => {
       try {
-        return (JSON.parse(fs.readFileSync(file, 'utf8')) as { measurements: { trials: unknown[] }[] }).measurements[0]?.trials.length ?? 0;
+        return (JSON.parse(fs.readFileSync(file, 'utf8')) as { measurements: { result?: { trials: unknown[] } }[] }).measurements[0]?.result?.trials.length ?? 0;
       } catch {
         return 0;
       }
@@ -125,10 +140,10 @@ describe('run', () => {
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode).toBe(130);
-    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    const results = readRun(out);
     expect(results.state).toBe('interrupted');
     expect(results.measurements[0]).toMatchObject({ status: 'failed', complete: false });
-    expect(results.measurements[0]!.trials.length).toBeGreaterThanOrEqual(2);
+    expect(httpTrials(results.measurements[0]).length).toBeGreaterThanOrEqual(2);
     expect(fs.existsSync(path.join(out, 'report.md'))).toBe(true);
     expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
   });
@@ -146,6 +161,93 @@ describe('run', () => {
     expect(await waitFor(() => processesUnder(FIXTURE_TARGETS).length === 0, 10_000)).toBe(true);
   });
 });
+
+describe('interleaving', () => {
+  it('runs the targets of a scenario round by round in a rotating order, visible in the progress and in the trial timestamps', async () => {
+    const out = tmp();
+    const r = await bench(['run', '--targets', 'fixture-ok,fixture-twin', '--scenarios', 'json', '--connections', '4', '--duration', '0.5', '--warmup', '0', '--trials', '3', '--out', out], { env });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const stderr = String(r.stderr);
+    expect(stderr).toContain('round 1/3, order fixture-ok → fixture-twin');
+    expect(stderr).toContain('round 2/3, order fixture-twin → fixture-ok');
+    expect(stderr).toMatch(/targets interleaved within each scenario/);
+    const results = readRun(out);
+    const all = results.measurements.flatMap((m) => httpTrials(m).map((t) => ({ target: m.target, round: t.round, start: Date.parse(t.startedAt!), end: Date.parse(t.endedAt!) })));
+    all.sort((a, b) => a.start - b.start);
+    // In time order: both targets' round-1 trials, then both round-2 trials, then round 3; no overlap.
+    expect(all.map((t) => t.round)).toEqual([1, 1, 2, 2, 3, 3]);
+    expect(all.map((t) => t.target)).toEqual(['fixture-ok', 'fixture-twin', 'fixture-twin', 'fixture-ok', 'fixture-ok', 'fixture-twin']);
+    for (let i = 1; i < all.length; i++) expect(all[i]!.start).toBeGreaterThanOrEqual(all[i - 1]!.end);
+    // Every interval is printed with its confidence level: 3 trials give [min, max] at 75%.
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| fixture-ok \| 4 \| [\d,]+ \| [\d,]+–[\d,]+ \(75\.0%\) \|/);
+    expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
+  });
+});
+
+describe('services', () => {
+  const withDb = { ...env, BENCH_EXTRA_SCENARIOS: FIXTURE_SCENARIOS };
+  const run = (out: string, trials: string) => bench(['run', '--targets', 'fixture-ok,fixture-twin', '--scenarios', 'fixture-db-json', '--connections', '4', '--duration', '0.5', '--warmup', '0', '--trials', trials, '--out', out], { env: withDb });
+
+  it('starts the service once, hands its address to every target, records it, and leaves nothing behind', async () => {
+    const out = tmp();
+    const r = await run(out, '2');
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const results = readRun(out);
+    expect(results.services).toHaveLength(1);
+    expect(results.services[0]).toMatchObject({ name: 'fixture-db', mode: 'process', version: process.versions.node, config: [{ setting: 'reply', value: 'ok' }] });
+    expect(results.services[0]!.stoppedAt).toBeDefined();
+    // Each target's contract check saw the service's address in its environment.
+    for (const m of results.measurements) expect(m.checks.find((c) => c.name === 'service-env')?.status).toBe('pass');
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/## Services[\s\S]*\| fixture-db \|/);
+    expect(processesRunning('fixture-db.mjs')).toEqual([]);
+    expect(serviceDirs('fixture-db')).toEqual([]);
+  });
+
+  it('on Ctrl-C in the middle of a scenario stops the service and removes its data folder', async () => {
+    const out = tmp();
+    const child = run(out, '40');
+    expect(await waitFor(() => processesRunning('fixture-db.mjs').length === 1 && httpTrialsSoFar(out) >= 1, 30_000)).toBe(true);
+    expect(serviceDirs('fixture-db')).toHaveLength(1);
+    child.kill('SIGINT');
+    expect((await child).exitCode).toBe(130);
+    expect(processesRunning('fixture-db.mjs')).toEqual([]);
+    expect(serviceDirs('fixture-db')).toEqual([]);
+    expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
+  });
+
+  it('a harness killed outright (SIGKILL): the reaper ends the targets and the service and removes its folder; the run reads as killed', async () => {
+    // Under results/, where the next run looks for runs left behind by a killed harness.
+    const out = fs.mkdtempSync(path.join(PROJECT_ROOT, 'results', '.test-killed-'));
+    onTestFinished(() => fs.rmSync(out, { recursive: true, force: true }));
+    const child = run(out, '40');
+    expect(await waitFor(() => httpTrialsSoFar(out) >= 1, 30_000)).toBe(true);
+    child.kill('SIGKILL');
+    await child;
+    expect(await waitFor(() => processesRunning('fixture-db.mjs').length === 0 && processesUnder(FIXTURE_TARGETS).length === 0 && serviceDirs('fixture-db').length === 0, 15_000)).toBe(true);
+    // chart and compare recognise the killed run; the file still says 'running' until the next run marks it.
+    expect(readRun(out).state).toBe('killed');
+    const chart = await bench(['chart', out], { env: withDb });
+    expect(chart.exitCode, String(chart.stderr)).toBe(0);
+    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toContain('**killed**');
+    const compare = await bench(['compare', out, out], { env: withDb });
+    expect(String(compare.stdout)).toMatch(/is killed \(partial results\)/);
+    // The next run says so, and marks it in the file.
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).state).toBe('running');
+    const next = await bench(['run', '--targets', 'fixture-ok', '--scenarios', 'json', '--connections', '4', '--duration', '0.5', '--warmup', '0', '--trials', '1', '--out', tmp()], { env });
+    expect(next.exitCode, String(next.stderr)).toBe(0);
+    expect(String(next.stderr)).toContain(`${path.basename(out)} was killed (its harness process is gone); it is now marked 'killed'`);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')).state).toBe('killed');
+  });
+});
+
+/** HTTP trials saved so far in a run folder (0 while there is no file yet). */
+function httpTrialsSoFar(out: string): number {
+  try {
+    return (JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')) as { measurements: { result?: { trials: unknown[] } }[] }).measurements.reduce((n, m) => n + (m.result?.trials.length ?? 0), 0);
+  } catch {
+    return 0;
+  }
+}
 
 describe('compare on real runs', () => {
   const quickJson = (out: string, extra: Record<string, string> = {}) =>

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { findEngine, type Engine } from '../../harness/docker/engine.ts';
 import { isKind, labelFilter } from '../../harness/docker/labels.ts';
-import { runResultsSchema } from '../../harness/schema.ts';
-import { bench, waitFor } from '../helpers.ts';
+import type { ImageResult } from '../../scenarios/image-size.ts';
+import type { MemoryResult } from '../../scenarios/memory.ts';
+import type { StartupResult } from '../../scenarios/startup.ts';
+import { bench, httpTrials, readRun, waitFor } from '../helpers.ts';
 
 let engine: Engine;
 
@@ -26,8 +28,8 @@ const harnessImages = async (kind: 'base' | 'target') => (await engine.docker.li
 describe('docker runtime', () => {
   it('builds, runs and measures django and node, then cleans up', { timeout: 1_200_000 }, async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-docker-'));
-    const r = await bench(['run', '--runtime', 'docker', '--targets', 'django,node', '--scenarios', 'json,image-size,startup', '--connections', '16', '--trials', '1', '--duration', '2', '--warmup', '0', '--out', out]);
-    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    const r = await bench(['run', '--runtime', 'docker', '--targets', 'django,node', '--scenarios', 'json,image-size,startup,memory', '--connections', '16', '--trials', '1', '--duration', '2', '--warmup', '0', '--out', out]);
+    const results = readRun(out);
     const problems = results.measurements.filter((m) => m.status !== 'ok').map((m) => `${m.target}/${m.scenario}: ${m.status} ${m.error ?? ''}\n${(m.logTail ?? []).join('\n')}`);
     expect(problems, problems.join('\n\n')).toEqual([]);
     expect(r.exitCode, String(r.stderr).slice(-3000)).toBe(0);
@@ -36,11 +38,19 @@ describe('docker runtime', () => {
 
     for (const target of ['django', 'node']) {
       const get = (scenario: string) => results.measurements.find((m) => m.target === target && m.scenario === scenario)!;
-      expect(get('json').trials[0]!.rps).toBeGreaterThan(0);
-      expect(get('json').trials[0]!.errors).toBe(0);
+      const [trial] = httpTrials(get('json'));
+      expect(trial!.rps).toBeGreaterThan(0);
+      expect(trial!.errors).toBe(0);
+      // Memory and CPU come from the container's cgroup, labelled as such.
+      expect(trial!.target.memoryBytesPeak).toBeGreaterThan(2 ** 20);
+      expect(trial!.target.cpuPct).toBeGreaterThan(10);
+      const memory = get('memory').result as MemoryResult;
+      expect(memory.memoryLabel).toMatch(/^container working set from its cgroup \(v[12]: /);
+      expect(memory.cycles[0]!.idleBytes).toBeGreaterThan(2 ** 20);
+      expect(memory.cycles[0]!.peakBytes).toBeGreaterThanOrEqual(memory.cycles[0]!.idleBytes! * 0.9);
 
       // The sizes are the engine's own figures.
-      const image = get('image-size').image!;
+      const { image } = get('image-size').result as ImageResult;
       const inspected = await engine.docker.getImage(image.tag).inspect();
       expect(image.imageBytes).toBe(inspected.Size);
       expect(image.baseBytes).toBe((await engine.docker.getImage(image.base.ref).inspect()).Size);
@@ -48,11 +58,11 @@ describe('docker runtime', () => {
       expect(['official', 'local']).toContain(image.base.origin);
       expect(inspected.Config.Labels?.['bench.target']).toBe(target);
 
-      const startup = get('startup').startup!;
+      const startup = get('startup').result as StartupResult;
       expect(startup.mode).toBe('container');
       expect(startup.pollIntervalMs).toBeLessThanOrEqual(5);
-      expect(startup.samplesMs).toHaveLength(5);
-      for (const ms of startup.samplesMs) expect(ms).toBeGreaterThan(0);
+      expect(startup.starts).toHaveLength(5);
+      for (const s of startup.starts) expect(s.readyMs).toBeGreaterThan(0);
     }
     expect(results.targets.node!.versions.node).toMatch(/^24\./);
     expect(results.targets.django!.versions.django).toMatch(/^(5\.2|6\.\d)/);

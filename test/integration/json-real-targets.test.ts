@@ -4,15 +4,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runResultsSchema } from '../../harness/schema.ts';
+import { bestLevel, summarizeHttp } from '../../harness/http/summary.ts';
 import { TARGETS_DIR } from '../../harness/targets.ts';
-import { bench, processesUnder } from '../helpers.ts';
+import { bench, httpTrials, processesUnder, readRun } from '../helpers.ts';
 
 describe('json scenario on real targets (quick profile)', () => {
   it('measures django and node, with versions, and no errors', { timeout: 900_000 }, async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-json-'));
     const r = await bench(['run', '--targets', 'django,node', '--scenarios', 'json', '--profile', 'quick', '--out', out]);
-    const results = runResultsSchema.parse(JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8')));
+    const results = readRun(out);
     const failures = results.measurements.filter((m) => m.status !== 'ok').map((m) => `${m.target}: ${m.status} ${m.error ?? ''}\n${(m.logTail ?? []).join('\n')}`);
     expect(failures, failures.join('\n\n')).toEqual([]);
     expect(r.exitCode, String(r.stderr).slice(-3000)).toBe(0);
@@ -22,12 +22,12 @@ describe('json scenario on real targets (quick profile)', () => {
       const m = results.measurements.find((x) => x.target === name && x.scenario === 'json')!;
       expect(m.complete).toBe(true);
       expect(m.checks.filter((c) => c.status === 'fail')).toEqual([]);
-      // quick profile: 2 connection levels x 3 trials
-      expect(m.trials).toHaveLength(6);
-      for (const t of m.trials) {
+      // quick profile: 2 connection levels x 4 interleaved trials
+      expect(httpTrials(m).map((t) => `${t.level.connections}#${t.round}`)).toEqual(['16#1', '16#2', '16#3', '16#4', '128#1', '128#2', '128#3', '128#4']);
+      for (const t of httpTrials(m)) {
         expect(t.rps).toBeGreaterThan(0);
         expect(t.errors + t.timeouts + t.non2xx).toBe(0);
-        expect(t.target.rssBytesPeak).toBeGreaterThan(0);
+        expect(t.target.memoryBytesPeak).toBeGreaterThan(0);
         expect(t.latencyMs.p99).toBeGreaterThan(0);
       }
     }
@@ -40,10 +40,13 @@ describe('json scenario on real targets (quick profile)', () => {
     expect(results.environment.pinning.targetCpus).not.toEqual(expect.arrayContaining(results.environment.pinning.loaderCpus));
 
     // A wide ratio measured in the same run: a bare node:http server outruns a full Django stack.
-    const best = (name: string) => Math.max(...results.measurements.find((x) => x.target === name)!.summary.map((s) => s.rps.median));
+    const best = (name: string) => bestLevel(summarizeHttp(httpTrials(results.measurements.find((x) => x.target === name))))!.rps.median;
     expect(best('node')).toBeGreaterThan(2 * best('django'));
 
-    expect(fs.readFileSync(path.join(out, 'report.md'), 'utf8')).toMatch(/\| django \| 16 \|/);
+    const report = fs.readFileSync(path.join(out, 'report.md'), 'utf8');
+    expect(report).toMatch(/\| django \| 16 \| [\d,]+ \| [\d,]+–[\d,]+ \(87\.5%\) \|/);
+    // The JSON claim is judged on the ratios of the 4 pairs of trials of the same rounds.
+    expect(report).toMatch(/\| Node\.js serves ~1\.4x .*median of 4 paired ratios/);
     expect(processesUnder(TARGETS_DIR)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadShapeFor, parseConnections, parseDuration, parsePositiveInt, PROFILES } from '../../harness/config.ts';
 import { UserError } from '../../harness/errors.ts';
-import { parseCpuList, planCpus } from '../../harness/runtime/cpus.ts';
+import { describeSharing, parseCpuList, planCpus } from '../../harness/runtime/cpus.ts';
 import { resolveExecutable, substitute } from '../../harness/runtime/prepare.ts';
 
 describe('flag parsing', () => {
@@ -42,19 +42,28 @@ describe('CPU plans', () => {
   });
 
   it('splits the machine into disjoint halves by default', () => {
-    expect(planCpus(2)).toEqual({ loaderCpus: [0], targetCpus: [1] });
-    expect(planCpus(8)).toEqual({ loaderCpus: [0, 1, 2, 3], targetCpus: [4, 5, 6, 7] });
+    // On 2 cores the services and the harness share the loader's CPU; the target has its own.
+    expect(planCpus(2)).toEqual({ loaderCpus: [0], targetCpus: [1], serviceCpus: [0], harnessCpus: [0] });
+    // On 4+ cores the services get a CPU of their own from the lower half.
+    expect(planCpus(8)).toEqual({ loaderCpus: [0, 1, 2], serviceCpus: [3], targetCpus: [4, 5, 6, 7], harnessCpus: [0, 1, 2] });
   });
 
   it('gives the loader what the target does not take', () => {
-    expect(planCpus(4, [3])).toEqual({ targetCpus: [3], loaderCpus: [0, 1, 2] });
-    expect(planCpus(4, undefined, [0])).toEqual({ targetCpus: [1, 2, 3], loaderCpus: [0] });
+    expect(planCpus(4, [3])).toEqual({ targetCpus: [3], loaderCpus: [0, 1], serviceCpus: [2], harnessCpus: [0, 1] });
+    expect(planCpus(4, undefined, [0])).toEqual({ targetCpus: [1, 2, 3], loaderCpus: [0], serviceCpus: [0], harnessCpus: [0] });
+    expect(planCpus(4, [3], [0], [1])).toEqual({ targetCpus: [3], loaderCpus: [0], serviceCpus: [1], harnessCpus: [0] });
+  });
+
+  it('says what shares a CPU', () => {
+    expect(describeSharing(planCpus(2), true)).toEqual(["the harness process runs on the loader's CPUs (0)", "the services share the loader's CPUs (0): a busy database slows the loader too"]);
+    expect(describeSharing(planCpus(8), true)).toEqual(["the harness process runs on the loader's CPUs (0,1,2)"]);
+    expect(describeSharing(planCpus(1, [0], [0]), false)[0]).toMatch(/the target shares CPUs with the loader/);
   });
 
   it('refuses CPUs that do not exist and a single-CPU machine', () => {
     expect(() => planCpus(2, [5])).toThrow(/CPU 5 does not exist/);
     expect(() => planCpus(1)).toThrow(/1 CPU/);
-    expect(planCpus(1, [0], [0])).toEqual({ targetCpus: [0], loaderCpus: [0] });
+    expect(planCpus(1, [0], [0])).toMatchObject({ targetCpus: [0], loaderCpus: [0] });
   });
 });
 

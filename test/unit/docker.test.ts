@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { candidateSockets, dockerFor } from '../../harness/docker/engine.ts';
 import { contextFiles, isExcluded } from '../../harness/docker/context.ts';
-import { containerMemoryBytes, demuxBuffer } from '../../harness/runtime/docker.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import { demuxBuffer, sampleCgroup } from '../../harness/runtime/docker.ts';
 import path from 'node:path';
 import { TARGETS_DIR } from '../../harness/targets.ts';
 
@@ -30,11 +32,19 @@ describe('engine discovery', () => {
 });
 
 describe('container figures', () => {
-  it('counts memory as usage without reclaimable cache, like docker stats (cgroup v1 and v2)', () => {
-    expect(containerMemoryBytes({ memory_stats: { usage: 100, stats: { inactive_file: 30 } } } as never)).toBe(70);
-    expect(containerMemoryBytes({ memory_stats: { usage: 100, stats: { total_inactive_file: 10 } } } as never)).toBe(90);
-    expect(containerMemoryBytes({ memory_stats: { usage: 100, stats: {} } } as never)).toBe(100);
-    expect(containerMemoryBytes({ memory_stats: {} } as never)).toBeNull();
+  it("reads a container's working set and CPU from its cgroup files, not from the engine's API", () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cg-'));
+    const memory = path.join(root, 'memory/libpod_parent/libpod-x');
+    const cpuacct = path.join(root, 'cpuacct/libpod_parent/libpod-x');
+    fs.mkdirSync(memory, { recursive: true });
+    fs.mkdirSync(cpuacct, { recursive: true });
+    fs.writeFileSync(path.join(memory, 'memory.usage_in_bytes'), '105160704\n');
+    fs.writeFileSync(path.join(memory, 'memory.stat'), 'cache 1\nrss 2\ntotal_cache 20975616\ntotal_rss 82518016\ntotal_inactive_file 20971520\n');
+    fs.writeFileSync(path.join(cpuacct, 'cpuacct.usage'), '244600000\n');
+    const s = sampleCgroup({ version: 1, memory, cpuacct })!;
+    // The working set leaves out the inactive page cache (a 20 MiB file written to /tmp, here).
+    expect(s).toMatchObject({ memoryBytes: 105160704 - 20971520, rssBytes: 105160704, cpuSeconds: 0.2446 });
+    expect(sampleCgroup({ version: 1, memory: path.join(root, 'gone'), cpuacct })).toBeNull();
   });
 
   it('demultiplexes docker log frames', () => {

@@ -10,10 +10,21 @@ const results = () => {
 };
 
 describe('charts and the HTML report', () => {
-  it('draws a chart per measured scenario and none for scenarios that did not run', () => {
+  it("draws each measured scenario's charts, from its result kind", () => {
     const specs = chartSpecs(results());
-    expect(specs.filter((s) => s.spec).map((s) => s.name)).toEqual(['throughput', 'latency', 'startup', 'image-size', 'memory']);
-    expect(specs.filter((s) => !s.spec).map((s) => s.name)).toEqual(['database', 'websocket']);
+    expect(specs.map((s) => [s.scenario, s.name, s.spec !== null])).toEqual([
+      ['json', 'json-throughput', true],
+      ['json', 'json-latency', true],
+      ['startup', 'startup', true],
+      ['memory', 'memory', true],
+      ['image-size', 'image-size', true],
+    ]);
+  });
+
+  it('says why a chart is empty when every target of its scenario failed', () => {
+    const r = results();
+    for (const m of r.measurements.filter((x) => x.scenario === 'startup')) Object.assign(m, { status: 'failed', error: 'boom', result: undefined });
+    expect(chartSpecs(r).find((s) => s.name === 'startup')).toMatchObject({ spec: null, missing: 'no valid measurement of the `startup` scenario in this run' });
   });
 
   it('writes a self-contained page: claims table, inline SVG charts, "not measured" where due', async () => {
@@ -21,9 +32,11 @@ describe('charts and the HTML report', () => {
     const html = String(files.find((f) => f.path === 'report.html')!.content);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
     expect((html.match(/<tr data-claim=/g) ?? []).length).toBe(8);
-    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(7);
+    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(5);
     expect((html.match(/<svg/g) ?? []).length).toBe(5);
-    expect(html).toContain('not measured: the `db` scenario did not run');
+    expect(html).toMatch(/<td class="supported">supported<\/td>/);
+    expect(html).toContain('(75.0%)'); // intervals carry their level in the HTML too
+    expect(html).toContain('not measured: the <code>db</code> scenario did not run');
     expect(files.map((f) => f.path)).toContain('charts/startup.png');
     const png = files.find((f) => f.path === 'charts/startup.png')!.content as Uint8Array;
     expect(Buffer.from(png.subarray(1, 4)).toString()).toBe('PNG');

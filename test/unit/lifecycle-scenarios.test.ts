@@ -1,100 +1,85 @@
-// The startup, memory and image-size scenarios against fake runtimes: what they ask of the runtime
-// and what they record. (The real thing runs in the integration tests.)
+// The startup, memory and image-size scenarios on the fake runtime: what they ask of the runtime,
+// in which order across targets, and what they record. (The real thing runs in the integration tests.)
 import { describe, expect, it } from 'vitest';
 import { imageSizeScenario } from '../../scenarios/image-size.ts';
-import { memoryScenario } from '../../scenarios/memory.ts';
-import { STARTUP_POLL_MS, startupScenario } from '../../scenarios/startup.ts';
-import type { HttpLoader, RunningTarget, ScenarioContext, StartOptions } from '../../harness/types.ts';
+import { createMemoryScenario, type MemoryResult } from '../../scenarios/memory.ts';
+import { STARTUP_POLL_MS, startupScenario, type StartupResult } from '../../scenarios/startup.ts';
+import type { RunningTarget, ScenarioContext, StartOptions, Target } from '../../harness/types.ts';
+import { fakeLoader, FakeRuntime } from '../fixtures/fake-runtime.ts';
 
-function fakeRunning(readyMs: number, rss: () => number): RunningTarget & { stopped: boolean } {
-  const r = {
-    target: { dir: '/x', decl: { name: 'fake' } } as never,
-    url: 'http://127.0.0.1:1',
-    workers: 1,
-    cpus: [1],
-    readyMs,
-    statsIntervalMs: 10,
-    stats: async () => ({ atMs: performance.now(), rssBytes: rss(), cpuSeconds: 0 }),
-    logs: async () => [],
-    exited: new Promise<never>(() => {}),
-    stopped: false,
-    stop: async () => {
-      r.stopped = true;
-    },
-  };
-  return r;
-}
+const target = (name: string): Target => ({ dir: '/x', decl: { name, endpoints: ['/json'] } as Target['decl'] });
 
-function context(overrides: Partial<ScenarioContext>): ScenarioContext {
+function context<R>(runtime: FakeRuntime, saved: Map<string, R>, overrides: Partial<ScenarioContext<R>> = {}): ScenarioContext<R> {
   const quiet = { step() {}, info() {}, warn() {} };
   return {
     profile: 'quick',
-    target: { dir: '/x', decl: { name: 'fake' } } as never,
-    runtime: { name: 'docker', memorySource: 'container' } as never,
-    startTarget: async () => fakeRunning(1, () => 0),
-    load: { connections: [16, 128], durationS: 0.2, warmupS: 0, trials: 1, pipelining: 1 },
-    loader: {} as HttpLoader,
+    runtime,
+    load: { connections: [16, 128], durationS: 0.05, warmupS: 0, trials: 3, pipelining: 1 },
+    loader: fakeLoader(() => 1000, runtime),
     loaderBoundPct: 90,
     progress: quiet,
     signal: new AbortController().signal,
-    onTrial: async () => {},
+    startTarget: (t, options) => runtime.start(t, { cpus: [1], readyTimeoutMs: 1000, ...options }),
+    save: (name, r) => void saved.set(name, structuredClone(r)),
+    fail: async () => {},
     ...overrides,
   };
 }
 
+const startAll = (runtime: FakeRuntime, names: string[]) => Promise.all(names.map((n) => runtime.start(target(n), { cpus: [1], readyTimeoutMs: 1000 })));
+
 describe('startup scenario', () => {
-  it('stops the warmup instance, then starts 5 times polling /json every 5 ms, and summarizes', async () => {
+  it('stops the warmup instances, then starts every target once per round in a rotating order, polling /json every 5 ms', async () => {
+    const runtime = new FakeRuntime();
     const asked: Array<Pick<StartOptions, 'readyPath' | 'pollIntervalMs'> | undefined> = [];
-    const started: ReturnType<typeof fakeRunning>[] = [];
-    const times = [120, 100, 140, 110, 130];
-    const warmup = fakeRunning(999, () => 0);
-    const out = await startupScenario.run(
-      warmup,
-      context({
-        startTarget: async (options) => {
-          asked.push(options);
-          const r = fakeRunning(times[started.length]!, () => 0);
-          started.push(r);
-          return r;
-        },
-      }),
-    );
-    expect(warmup.stopped).toBe(true);
-    expect(asked).toEqual(Array(5).fill({ readyPath: '/json', pollIntervalMs: STARTUP_POLL_MS }));
-    expect(started.every((r) => r.stopped)).toBe(true);
-    expect(out.startup).toMatchObject({ mode: 'container', pollIntervalMs: 5, warmupRuns: 1, samplesMs: times });
-    expect(out.startup!.summary).toMatchObject({ median: 120, min: 100, max: 140, n: 5 });
-    expect(out.startup!.summary.p95).toBeGreaterThan(130);
+    const saved = new Map<string, StartupResult>();
+    const warm = await startAll(runtime, ['a', 'b']);
+    runtime.events.length = 0;
+    await startupScenario.run(warm, context(runtime, saved, {
+      startTarget: async (t, options) => {
+        asked.push(options);
+        return runtime.start(t, { cpus: [1], readyTimeoutMs: 1000, ...options });
+      },
+    }));
+    expect(runtime.events.slice(0, 2)).toEqual(['stop a', 'stop b']);
+    const starts = runtime.events.filter((e) => e.startsWith('start'));
+    expect(starts).toEqual(['start a', 'start b', 'start b', 'start a', 'start a', 'start b', 'start b', 'start a', 'start a', 'start b']);
+    expect(asked.every((o) => o?.readyPath === '/json' && o.pollIntervalMs === STARTUP_POLL_MS)).toBe(true);
+    expect(runtime.liveCount()).toBe(0);
+    const a = saved.get('a')!;
+    expect(a).toMatchObject({ mode: 'process', pollIntervalMs: 5, warmupRuns: 1, schedule: 'interleaved' });
+    expect(a.starts.map((s) => s.round)).toEqual([1, 2, 3, 4, 5]);
+    expect(a.starts.every((s) => s.readyMs === 10 && s.startedAt)).toBe(true);
   });
 });
 
 describe('memory scenario', () => {
-  it('reads idle memory before the load and the peak during it, at the highest connection level', async () => {
-    let phase: 'idle' | 'load' = 'idle';
-    const running = fakeRunning(1, () => (phase === 'idle' ? 50 : 80));
-    const calls: number[] = [];
-    const loader: HttpLoader = {
-      name: 'fake',
-      version: '0',
-      async run(request, _signal, onStart) {
-        calls.push(request.connections);
-        phase = 'load';
-        onStart?.();
-        await new Promise((r) => setTimeout(r, 100));
-        return { durationS: 0.1, requests: 1, rps: 10, latencyMs: { p50: 1, p90: 1, p99: 1, p999: 1, mean: 1, max: 1 }, errors: 0, timeouts: 0, non2xx: 0, loaderCpuPct: 1 };
-      },
-    };
-    const out = await memoryScenario.run(running, context({ loader }));
-    expect(calls).toEqual([128]);
-    expect(out.memory).toEqual({ source: 'container', workers: 1, idleRssBytes: 50, peakRssBytes: 80, loadConnections: 128, loadDurationS: 0.2 });
-  }, 10_000);
+  it('runs independent cycles: a fresh start per cycle and target, idle reading, then the peak under load at the highest level', async () => {
+    const runtime = new FakeRuntime();
+    const saved = new Map<string, MemoryResult>();
+    const calls: string[] = [];
+    const warm = await startAll(runtime, ['a', 'b']);
+    runtime.events.length = 0;
+    await createMemoryScenario(20).run(warm, context(runtime, saved, { loader: fakeLoader(() => 1000, runtime, calls) }));
+    expect(calls).toEqual(['a@128', 'b@128', 'b@128', 'a@128', 'a@128', 'b@128']);
+    // Each cycle's instance is started, loaded and stopped before the next one starts.
+    expect(runtime.events.slice(2)).toEqual(['start a', 'stop a', 'start b', 'stop b', 'start b', 'stop b', 'start a', 'stop a', 'start a', 'stop a', 'start b', 'stop b']);
+    const a = saved.get('a')!;
+    expect(a).toMatchObject({ memoryLabel: 'fake memory', loadConnections: 128, schedule: 'interleaved' });
+    expect(a.cycles.map((c) => [c.round, c.idleBytes, c.peakBytes, c.rps])).toEqual([[1, 1000, 1000, 1000], [2, 1000, 1000, 1000], [3, 1000, 1000, 1000]]);
+    expect(runtime.liveCount()).toBe(0);
+  });
 });
 
 describe('image-size scenario', () => {
-  it('records what the runtime says of the image, and runs only on docker', async () => {
+  it('records what the runtime says of each image, and runs only on docker', async () => {
+    const runtime = new FakeRuntime();
+    const saved = new Map<string, unknown>();
     const image = { tag: 't', id: 'i', imageBytes: 3, baseBytes: 2, appBytes: 1, base: { ref: 'b', origin: 'local' as const, bytes: 2 } };
-    const out = await imageSizeScenario.run(fakeRunning(1, () => 0), context({ runtime: { name: 'docker', image: async () => image } as never }));
-    expect(out.image).toEqual(image);
+    const withImage = Object.assign(runtime, { image: async (t: Target) => ({ ...image, tag: t.decl.name }) });
+    const running = (await startAll(runtime, ['a', 'b'])) as RunningTarget[];
+    await imageSizeScenario.run(running, context(withImage, saved as Map<string, never>));
+    expect(saved.get('b')).toEqual({ image: { ...image, tag: 'b' } });
     expect(imageSizeScenario.runtimes).toEqual(['docker']);
   });
 });

@@ -18,25 +18,27 @@ describe('/proc parsing', () => {
     expect(processTree(99, all)).toEqual([]);
   });
 
-  it('samples this very process', () => {
+  it('samples this very process: PSS as the memory figure, RSS beside it', () => {
     const s = sampleTree(process.pid)!;
-    expect(s.rssBytes).toBeGreaterThan(1024 * 1024);
+    expect(s.memoryBytes).toBeGreaterThan(1024 * 1024);
+    // PSS divides shared pages (the node binary, libraries) among the processes mapping them.
+    expect(s.memoryBytes).toBeLessThanOrEqual(s.rssBytes! * 1.05);
     expect(s.cpuSeconds).toBeGreaterThan(0);
   });
 });
 
 describe('resource summaries', () => {
-  it('gives peak and mean RSS and CPU percent over the sampled wall time', () => {
+  it('gives peak and mean memory, peak RSS and CPU percent over the sampled wall time', () => {
     const use = summarizeSamples([
-      { atMs: 0, rssBytes: 100, cpuSeconds: 1 },
-      { atMs: 1000, rssBytes: 300, cpuSeconds: 1.5 },
-      { atMs: 2000, rssBytes: 200, cpuSeconds: 2 },
+      { atMs: 0, memoryBytes: 100, rssBytes: 150, cpuSeconds: 1 },
+      { atMs: 1000, memoryBytes: 300, rssBytes: 400, cpuSeconds: 1.5 },
+      { atMs: 2000, memoryBytes: 200, rssBytes: null, cpuSeconds: 2 },
     ]);
-    expect(use).toEqual({ rssBytesPeak: 300, rssBytesMean: 200, cpuPct: 50 });
+    expect(use).toEqual({ memoryBytesPeak: 300, memoryBytesMean: 200, rssBytesPeak: 400, cpuPct: 50 });
   });
 
   it('says n/a (null) rather than inventing a number without samples', () => {
-    expect(summarizeSamples([])).toEqual({ rssBytesPeak: null, rssBytesMean: null, cpuPct: null });
-    expect(summarizeSamples([{ atMs: 5, rssBytes: 10, cpuSeconds: 1 }]).cpuPct).toBeNull();
+    expect(summarizeSamples([])).toEqual({ memoryBytesPeak: null, memoryBytesMean: null, rssBytesPeak: null, cpuPct: null });
+    expect(summarizeSamples([{ atMs: 5, memoryBytes: 10, rssBytes: 10, cpuSeconds: 1 }]).cpuPct).toBeNull();
   });
 });
