@@ -54,9 +54,13 @@ const present = (values: (number | null)[]) => values.filter((v): v is number =>
 const memoryKind: ResultKind<MemoryResult> = {
   schema: memoryResultSchema,
   summaryLine(r) {
-    const idle = present(r.cycles.map((c) => c.idleBytes));
-    const peak = present(r.cycles.map((c) => c.peakBytes));
-    return `idle ${idle.length ? fmtMiB(median(idle)) : 'n/a'}, peak ${peak.length ? fmtMiB(median(peak)) : 'n/a'} (median of ${r.cycles.length} cycles)`;
+    const figure = (values: (number | null)[]) => {
+      const v = present(values);
+      if (!v.length) return 'n/a';
+      const e = estimate(v);
+      return `${fmtMiB(e.median)} [${fmtInterval(e.ci, fmtMiB)}]`;
+    };
+    return `idle ${figure(r.cycles.map((c) => c.idleBytes))}, peak ${figure(r.cycles.map((c) => c.peakBytes))} (medians of ${r.cycles.length} cycles)`;
   },
   section(measurements) {
     const rows = measurements.flatMap((m) => (resultOf(m)?.cycles.length ? [{ target: m.target, r: resultOf(m)! }] : []));

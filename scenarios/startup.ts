@@ -29,7 +29,11 @@ const resultOf = (m: Measurement) => m.result as StartupResult | undefined;
 
 const startupKind: ResultKind<StartupResult> = {
   schema: startupResultSchema,
-  summaryLine: (r) => (r.starts.length ? `median ${estimate(r.starts.map((s) => s.readyMs)).median.toFixed(0)} ms to the first 200 (${r.mode}, ${r.starts.length} starts)` : 'no starts'),
+  summaryLine(r) {
+    if (!r.starts.length) return 'no starts';
+    const e = estimate(r.starts.map((s) => s.readyMs));
+    return `median ${fmtMs(e.median)} ms [${fmtInterval(e.ci, fmtMs)}] to the first 200 (${r.mode}, ${r.starts.length} starts)`;
+  },
   section(measurements) {
     const rows = measurements.flatMap((m) => (resultOf(m)?.starts.length ? [{ target: m.target, r: resultOf(m)! }] : []));
     if (!rows.length) return { paragraphs: [], tables: [], warnings: [] };

@@ -61,7 +61,7 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
 
     summaryLine(r) {
       const best = bestLevel(summarizeHttp(r.trials));
-      return best ? `${fmtInt(best.rps.median)} req/s at ${best.label} connections${best.loaderBoundTrials ? ' (loader-bound)' : ''}` : 'no trials';
+      return best ? `${fmtInt(best.rps.median)} req/s [${fmtInterval(best.rps.ci, fmtInt)}] at ${best.label} connections${best.loaderBoundTrials ? ' (loader-bound)' : ''}` : 'no trials';
     },
 
     section(measurements: Measurement[]): Section {

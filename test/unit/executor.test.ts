@@ -67,6 +67,23 @@ describe('executor', () => {
     expect(runtime.liveCount()).toBe(0);
   });
 
+  it('takes load levels with more than one dimension: connections and an endpoint parameter', async () => {
+    const queries = httpScenario({
+      name: 'queries',
+      description: 'test',
+      title: 'test',
+      endpoint: '/queries?queries={queries}',
+      requires: ['/json'],
+      levels: () => [1, 20].map((q) => ({ connections: 8, params: { queries: q } })),
+      verify: async () => pass,
+    }) as Scenario;
+    const { loader, options, by } = setup([target('a')], [queries], {}, {});
+    await executeRun(options);
+    expect([...new Set(loader.paths)]).toEqual(['/queries?queries=1', '/queries?queries=20']);
+    const trials = (by('a', 'queries').result as HttpResult).trials;
+    expect(trials.map((t) => `${t.level.params?.queries}#${t.round}`)).toEqual(['1#1', '1#2', '1#3', '20#1', '20#2', '20#3']);
+  });
+
   it('keeps every outcome: skipped (missing endpoint), failed (with its log lines), invalid (not loaded), ok', async () => {
     const { runtime, loader, options, by } = setup([target('a'), target('b'), target('c'), target('d', ['/health'])], [scenario({ invalid: ['c'] })], { failStart: ['b'] });
     await executeRun(options);

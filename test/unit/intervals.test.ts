@@ -9,17 +9,10 @@ import {
   trialsForLevel,
 } from '../../harness/stats/intervals.ts';
 
-/** Small seeded PRNG (mulberry32), so simulated coverages are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../harness/stats/estimate.ts';
+
+/** Seeded (mulberry32), so simulated coverages are the same on every run. */
+const mulberry32 = seededRandom;
 
 /** Standard normal by Box-Muller; 1 - u keeps the log away from 0. */
 const normal = (random: () => number) => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());

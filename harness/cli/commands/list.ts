@@ -21,7 +21,11 @@ export async function listCommand(argv: string[]): Promise<number> {
     console.log(`  ${''.padEnd(12)} ${d.language}, ${d.framework} on ${d.server}; endpoints: ${d.endpoints.join(' ')}`);
   }
   console.log('\nScenarios:');
-  for (const s of scenarios) console.log(`  ${s.name.padEnd(12)} ${s.description} Requires: ${s.requires.join(' ')}`);
+  for (const s of scenarios) {
+    const services = s.services?.length ? `; services: ${s.services.map((x) => x.name).join(', ')}` : '';
+    const runtimes = s.runtimes ? `; runtimes: ${s.runtimes.join(', ')}` : '';
+    console.log(`  ${s.name.padEnd(12)} ${s.description} Requires: ${s.requires.join(' ')}${services}${runtimes}; schedule: ${s.schedule}.`);
+  }
   console.log('\nProfiles:');
   for (const [name, p] of Object.entries(PROFILES)) console.log(`  ${name.padEnd(12)} ${p.description}`);
   return 0;

@@ -9,6 +9,7 @@ import { collectEnvironment, gitHead } from '../../env/environment.ts';
 import { createAutocannonLoader } from '../../load/http-loader.ts';
 import { executeRun, plannedSeconds, servicesNeeded } from '../../run/execute.ts';
 import { markKilledRuns } from '../../results/liveness.ts';
+import { evaluateClaims } from '../../claims/evaluate.ts';
 import { kindOf } from '../../results/scenario-kinds.ts';
 import { markLatest, newRunId, ResultsStore } from '../../results/store.ts';
 import { RESULTS_SCHEMA_VERSION } from '../../schema.ts';
@@ -181,6 +182,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
 
   printSummary(store.results.measurements);
+  printClaims(store.results);
   console.error(`\nWrote ${path.relative(process.cwd(), path.join(runDir, 'results.json'))}, report.md, report.html and charts/ (${fmtDuration(progress.elapsedS())}).`);
   if (interrupt.signal.aborted) return 130;
   return store.results.measurements.some((m) => m.status === 'failed' || m.status === 'invalid') ? 1 : 0;
@@ -193,4 +195,9 @@ function printSummary(measurements: ResultsStore['results']['measurements']): vo
     const figure = m.result !== undefined && kind ? kind.summaryLine(m.result) : '';
     console.error(`  ${m.target.padEnd(14)} ${m.scenario.padEnd(10)} ${m.status.padEnd(8)} ${figure}${m.error ? ` ${m.error.split('\n')[0]}` : ''}`);
   }
+}
+
+function printClaims(results: ResultsStore['results']): void {
+  console.error("\nThe article's claims (ratios pair by pair, each interval with its confidence level):");
+  for (const v of evaluateClaims(results)) console.error(`  ${v.verdict.toUpperCase().padEnd(12)} ${v.claim.id.padEnd(26)} ${v.reason}`);
 }

@@ -30,10 +30,6 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const [target] = selectByName(loadAllTargets(), (t) => t.decl.name, positionals, 'target', 'serve');
   const plan = planCpus(cpuCount(), values['target-cpus'] ? parseCpuList(values['target-cpus'], '--target-cpus') : undefined);
   const { runtime } = await chooseRuntime(values.runtime ?? 'local');
-  const stopped = new Promise<'signal'>((resolve) => {
-    process.once('SIGINT', () => resolve('signal'));
-    process.once('SIGTERM', () => resolve('signal'));
-  });
   const services: RunningService[] = [];
   try {
     await runtime.prepare(target!, (line) => console.error(line));
@@ -46,6 +42,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     const running = await runtime.start(target!, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env });
     const paths = target!.decl.endpoints.filter((e) => !e.startsWith('/ws')).map((e) => `${running.url}${e}`);
     console.log(`${target!.decl.name} is serving at ${running.url} (workers ${running.workers}, CPUs ${plan.targetCpus.join(',')}); try ${paths.join(' ')}. Ctrl-C stops it.`);
+    // Until here a Ctrl-C ends the process at once, and the reaper stops what was started.
+    const stopped = new Promise<'signal'>((resolve) => {
+      process.once('SIGINT', () => resolve('signal'));
+      process.once('SIGTERM', () => resolve('signal'));
+    });
     const outcome = await Promise.race([stopped, running.exited]);
     if (outcome !== 'signal') {
       throw new UserError(`Target "${target!.decl.name}" exited on its own (code ${outcome.code ?? outcome.signal}).`, 'Read its last log lines below.', await running.logs(30));
