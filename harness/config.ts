@@ -9,9 +9,9 @@ import type { LoadShape, ProfileName } from './types.ts';
 
 export const PROFILES: Record<ProfileName, LoadShape & { description: string }> = {
   quick: {
-    description: 'smoke runs and CI: 2 connection levels, 4 interleaved trials of 4 s after a 2 s warmup (intervals at 87.5%)',
+    description: 'smoke runs and CI: 2 connection levels, 4 interleaved trials of 3 s after a 2 s warmup (intervals at 87.5%)',
     connections: [16, 128],
-    durationS: 4,
+    durationS: 3,
     warmupS: 2,
     trials: 4,
     pipelining: 1,

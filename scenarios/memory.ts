@@ -17,7 +17,7 @@ import type { LoadShape, Measurement, ResultKind, RunningTarget, Scenario } from
 import { verifyJson } from '../harness/verify/json-contract.ts';
 
 /** Idle memory is read this long after the target is ready. */
-export const SETTLE_MS = 2000;
+export const SETTLE_MS = 1000;
 const IDLE_READINGS = 3;
 
 /** The load level for the peak: the highest of the run's connection levels. */
@@ -130,7 +130,8 @@ const memoryKind: ResultKind<MemoryResult> = {
     });
     if (!samples.length) return 'no memory readings';
     const what = name === 'peak-memory' ? `peak under the json load at ${r.loadConnections} connections` : `idle, ${r.settleS} s after start`;
-    return { samples, unit: 'bytes', detail: `${what}, ${samples.length} cycle(s) of a fresh target, ${r.memoryLabel}, ${r.workers} worker(s)`, lowerBound: false, pairable: r.schedule === 'interleaved' };
+    // The label's first clause names the figure; the scenario's section gives it whole.
+    return { samples, unit: 'bytes', detail: `${what}, ${samples.length} cycle(s) of a fresh target, ${r.memoryLabel.split(' (')[0]}, ${r.workers} worker(s)`, lowerBound: false, pairable: r.schedule === 'interleaved' };
   },
   fromV1(old) {
     const m = old.memory as { source: string; workers: number; idleRssBytes: number | null; peakRssBytes: number | null; loadConnections: number; loadDurationS: number } | undefined;

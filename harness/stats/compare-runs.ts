@@ -95,6 +95,7 @@ export function renderComparison(base: RunResults, head: RunResults, rows: Metri
     `${regressions.length ? `**${regressions.length} significant regression(s)**` : 'No significant regression'} and ${improvements.length} improvement(s) beyond the ${(threshold * 100).toFixed(0)}% threshold (the whole interval of the change must pass it; each interval is distribution-free, between the two runs' samples, at the level shown).`,
     sameMachine ? '' : `\n> Warning: the runs come from different machines (${base.environment.cpuModel} vs ${head.environment.cpuModel}); absolute figures are not comparable.\n`,
     ...(states.length ? [`> Note: ${states.join('; ')}.`, ''] : []),
+    ...(base.runtime !== head.runtime ? [`> Warning: the runs used different runtimes (${base.runtime} vs ${head.runtime}); memory and startup are measured differently in each.`, ''] : []),
     '| target | metric | base | head | change | interval of the change (level) | status |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map((r) => {

@@ -23,9 +23,16 @@ describe('local runtime', () => {
     expect(await res.json()).toEqual({ message: 'Hello, World!' });
     // WORKERS=2 makes the fixture fork one child: the tree has two processes.
     expect(await waitFor(() => processesUnder(target.dir).length === 2, 5000)).toBe(true);
-    const sample = await running.stats();
-    expect(sample?.rssBytes).toBeGreaterThan(2 * 10 * 1024 * 1024);
-    expect(sample?.cpuSeconds).toBeGreaterThanOrEqual(0);
+    const before = (await running.stats())!;
+    for (let i = 0; i < 200; i++) await (await fetch(`${running.url}/json`)).arrayBuffer();
+    const sample = (await running.stats())!;
+    // RSS counts the node binary and libraries once per process; PSS divides them among the processes.
+    expect(sample.rssBytes).toBeGreaterThan(2 * 10 * 1024 * 1024);
+    expect(sample.memoryBytes).toBeGreaterThan(5 * 1024 * 1024);
+    expect(sample.memoryBytes).toBeLessThan(0.8 * sample.rssBytes!);
+    expect(running.memoryLabel).toMatch(/^PSS summed over the target's process tree/);
+    // Serving 200 requests took CPU time, and it is the tree's.
+    expect(sample.cpuSeconds).toBeGreaterThan(before.cpuSeconds);
     await running.stop();
     expect(processesUnder(target.dir)).toEqual([]);
     await expect(fetch(`${running.url}/json`)).rejects.toThrow();

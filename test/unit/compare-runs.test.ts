@@ -48,6 +48,18 @@ describe('comparing runs', () => {
     expect(rows.find((r) => r.metric === 'json req/s @16' && r.target === 'node')!.status).toBe('no significant change');
   });
 
+  it('does not judge a change when the runs have too few samples for a 90% interval, however large the change', () => {
+    const two = (factor: number) => {
+      const r = fakeResults();
+      r.measurements.find((m) => m.target === 'node')!.result = httpResult(rounds(16, [30000 * factor, 30100 * factor]));
+      return r;
+    };
+    // 2 trials against 2: [min, max] of the 4 ratios covers the change with probability 1 - 2/6.
+    const row = compareRuns(two(1), two(0.5), 0.05).find((r) => r.target === 'node' && r.metric === 'json req/s @16')!;
+    expect(row).toMatchObject({ status: 'not judged', note: 'too few samples (2 and 2) for a 90.0% interval' });
+    expect(row.ci!.level).toBeCloseTo(2 / 3, 10);
+  });
+
   it('renders Markdown with the change and its interval', () => {
     const base = run(1, 0);
     const head = run(0.7, 1);
@@ -70,9 +82,9 @@ describe('bench compare (CLI exit codes)', () => {
     return dir;
   };
 
-  it('exits 0 for a run against itself and 1 for a synthetic regression', async () => {
+  it('exits 0 for two runs of the same system and 1 for a synthetic regression', async () => {
     const base = write(run(1, 0));
-    const same = await bench(['compare', base, base]);
+    const same = await bench(['compare', base, write(run(1, 3))]);
     expect(same.exitCode, String(same.stderr)).toBe(0);
     expect(String(same.stdout)).toContain('No significant regression');
     const slow = await bench(['compare', base, write(run(0.7, 1)), '--threshold', '5%']);

@@ -52,8 +52,11 @@ describe('markdown report', () => {
     expect(renderMarkdown({ ...fakeResults(), state: 'killed' })).toContain('**killed** (its harness process ended without finishing: partial results)');
   });
 
-  it('is a pure function: the same results give the same text', () => {
-    expect(renderMarkdown(fakeResults())).toBe(md);
+  it('is a pure function: the same results give the same text, and the results are not changed', () => {
+    const results = fakeResults();
+    const before = structuredClone(results);
+    expect(renderMarkdown(results)).toBe(md);
+    expect(results).toEqual(before);
   });
 });
 

@@ -10,7 +10,7 @@ import { createAutocannonLoader } from '../../load/http-loader.ts';
 import { executeRun, plannedSeconds, servicesNeeded } from '../../run/execute.ts';
 import { markKilledRuns } from '../../results/liveness.ts';
 import { evaluateClaims } from '../../claims/evaluate.ts';
-import { kindOf } from '../../results/scenario-kinds.ts';
+import { kindOf, scenarioOrder } from '../../results/scenario-kinds.ts';
 import { markLatest, newRunId, ResultsStore } from '../../results/store.ts';
 import { RESULTS_SCHEMA_VERSION } from '../../schema.ts';
 import { cpuCount, describeSharing, parseCpuList, planCpus } from '../../runtime/cpus.ts';
@@ -190,7 +190,9 @@ export async function runCommand(argv: string[]): Promise<number> {
 
 function printSummary(measurements: ResultsStore['results']['measurements']): void {
   console.error('\nSummary:');
-  for (const m of measurements) {
+  const order = scenarioOrder(measurements.map((m) => m.scenario));
+  const sorted = [...measurements].sort((a, b) => order.indexOf(a.scenario) - order.indexOf(b.scenario) || a.target.localeCompare(b.target));
+  for (const m of sorted) {
     const kind = kindOf(m);
     const figure = m.result !== undefined && kind ? kind.summaryLine(m.result) : '';
     console.error(`  ${m.target.padEnd(14)} ${m.scenario.padEnd(10)} ${m.status.padEnd(8)} ${figure}${m.error ? ` ${m.error.split('\n')[0]}` : ''}`);
