@@ -3,7 +3,8 @@
 // can be told apart from a saturated server.
 import autocannon from 'autocannon';
 import * as hdr from 'hdr-histogram-js';
-import type { HttpLoadRequest, HttpLoadResult } from '../types.ts';
+import type { HttpLoadRequest } from '../types.ts';
+import { fromAutocannon } from './autocannon-result.ts';
 import { LOAD_STARTED } from './protocol.ts';
 
 const request = JSON.parse(process.argv[2] ?? '{}') as HttpLoadRequest;
@@ -30,14 +31,10 @@ const result = await new Promise<autocannon.Result>((resolve, reject) => {
 const cpu = process.cpuUsage(cpuStart);
 const wallMs = performance.now() - wallStart;
 
-const ok = result['2xx'];
 const pct = (p: number) => (latencyUs.totalCount ? latencyUs.getValueAtPercentile(p) / 1000 : 0);
-const output: HttpLoadResult = {
-  durationS: result.duration,
-  requests: result.requests.total,
-  // Throughput counts successful responses only; errors and non-2xx are reported beside it.
-  rps: result.duration > 0 ? ok / result.duration : 0,
-  latencyMs: {
+const output = fromAutocannon(
+  result,
+  {
     p50: pct(50),
     p90: pct(90),
     p99: pct(99),
@@ -45,10 +42,6 @@ const output: HttpLoadResult = {
     mean: latencyUs.totalCount ? latencyUs.mean / 1000 : 0,
     max: latencyUs.totalCount ? latencyUs.maxValue / 1000 : 0,
   },
-  // autocannon's `errors` already include its timeouts: count each failure once.
-  errors: Math.max(0, result.errors - result.timeouts),
-  timeouts: result.timeouts,
-  non2xx: result.non2xx,
-  loaderCpuPct: wallMs > 0 ? ((cpu.user + cpu.system) / 1000 / wallMs) * 100 : null,
-};
+  wallMs > 0 ? ((cpu.user + cpu.system) / 1000 / wallMs) * 100 : null,
+);
 process.stdout.write(JSON.stringify(output) + '\n');

@@ -95,3 +95,13 @@ describe('outliers (median absolute deviation with a floor)', () => {
     expect(outlierWarnings(values, [1, 2, 3, 4, 5], false, 'startup')[0]).toMatch(/round 1 is 40\.0% below the median: the other rounds were slowed/);
   });
 });
+
+describe('autocannon results', () => {
+  it('count each failure once: autocannon counts a timeout in its errors too', async () => {
+    const { fromAutocannon } = await import('../../harness/load/autocannon-result.ts');
+    const latency = { p50: 1, p90: 2, p99: 3, p999: 4, mean: 1, max: 5 };
+    const r = fromAutocannon({ duration: 2, requests: { total: 1010 }, '2xx': 1000, errors: 7, timeouts: 5, non2xx: 3 }, latency, 40);
+    expect(r).toMatchObject({ rps: 500, errors: 2, timeouts: 5, non2xx: 3, loaderCpuPct: 40 });
+    expect(r.errors + r.timeouts + r.non2xx).toBe(10);
+  });
+});
