@@ -134,6 +134,14 @@ export interface Runtime {
   shutdown(): Promise<void>;
 }
 
+export interface StatusClasses {
+  '1xx': number;
+  '2xx': number;
+  '3xx': number;
+  '4xx': number;
+  '5xx': number;
+}
+
 /** One HTTP load trial as the loader saw it (resource use of the target is added by the trial). */
 export interface HttpLoadResult {
   durationS: number;
@@ -142,12 +150,23 @@ export interface HttpLoadResult {
   /** 2xx responses per second. */
   rps: number;
   latencyMs: LatencyMs;
-  /** Connection errors and malformed responses, timeouts NOT included (they are counted in `timeouts`). */
+  /** Connection errors, resets and malformed responses; timeouts NOT included (they are counted in `timeouts`). */
   errors: number;
   timeouts: number;
   non2xx: number;
-  /** CPU the loader used, in percent of one core. */
+  /** Responses by status class, where the loader counts them. */
+  statusClasses?: StatusClasses;
+  /** The busiest loader CPU's use, in percent of that CPU (100 = one loader CPU saturated). */
   loaderCpuPct: number | null;
+  /** Each loader CPU's use, in percent of that CPU, where the loader can tell them apart. */
+  loaderCpuPerCpu?: number[];
+  /** Latencies of the trial in microseconds as an HDR histogram, encoded (hdr-histogram-js, compressed base64), so that histograms merge exactly. */
+  histogramUs?: string;
+  /** closed: each connection sends its next request when the previous response arrives; open: a fixed rate, latency from the intended send time. */
+  mode?: 'closed' | 'open';
+  /** Open loop: the total request rate asked for, and the rate of requests actually sent. */
+  requestedRate?: number;
+  achievedRate?: number;
 }
 
 export interface HttpLoadRequest {
@@ -155,11 +174,15 @@ export interface HttpLoadRequest {
   connections: number;
   durationS: number;
   pipelining: number;
+  /** Open loop: total requests per second, spread over the connections. Absent: closed loop. */
+  rate?: number;
 }
 
 export interface HttpLoader {
   name: string;
   version: string;
+  /** What runs it, e.g. "bun 1.4.5" or "node 20.20.2". */
+  runtime?: string;
   /** `onStart` is called when the load actually begins (after the loader process has started). */
   run(request: HttpLoadRequest, signal?: AbortSignal, onStart?: () => void): Promise<HttpLoadResult>;
 }
