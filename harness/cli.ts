@@ -7,6 +7,7 @@ import { compareCommand, compareHelp } from './cli/commands/compare.ts';
 import { doctorCommand, doctorHelp } from './cli/commands/doctor.ts';
 import { imagesCommand, imagesHelp } from './cli/commands/images.ts';
 import { listCommand, listHelp } from './cli/commands/list.ts';
+import { loadCommand, loadHelp } from './cli/commands/load.ts';
 import { runCommand, runHelp } from './cli/commands/run.ts';
 import { serveCommand, serveHelp } from './cli/commands/serve.ts';
 import { verifyCommand, verifyHelp } from './cli/commands/verify.ts';
@@ -16,6 +17,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   serve: { run: serveCommand, help: serveHelp, summary: 'prepare and start one target, keep it running until Ctrl-C' },
   verify: { run: verifyCommand, help: verifyHelp, summary: 'contract checks only; non-zero exit on a fail' },
   list: { run: listCommand, help: listHelp, summary: 'targets, their endpoints, scenarios and profiles' },
+  load: { run: loadCommand, help: loadHelp, summary: "one trial of a load generator against any URL (the harness's loader on your server)" },
   chart: { run: chartCommand, help: chartHelp, summary: 'regenerate the reports and charts of a run from its results.json' },
   compare: { run: compareCommand, help: compareHelp, summary: 'compare two runs metric by metric; exit 1 on a significant regression (for CI)' },
   doctor: { run: doctorCommand, help: doctorHelp, summary: 'what this machine has for each runtime, and how to fix what is missing' },

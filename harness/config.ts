@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
+import { LOADER_NAMES } from './load/names.ts';
 import type { LoadShape, ProfileName } from './types.ts';
 
 export const PROFILES: Record<ProfileName, LoadShape & { description: string }> = {
@@ -38,6 +39,10 @@ export const userConfigSchema = z.strictObject({
   durationS: z.number().positive().optional(),
   warmupS: z.number().nonnegative().optional(),
   trials: z.number().int().positive().optional(),
+  /** The HTTP load generator (default harness). */
+  loader: z.enum(LOADER_NAMES).optional(),
+  /** Open loop: total requests per second of every HTTP trial (default: closed loop). */
+  rate: z.number().positive().optional(),
   targetCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
   loaderCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
   serviceCpus: z.array(z.number().int().nonnegative()).min(1).optional(),
@@ -112,5 +117,6 @@ export function loadShapeFor(profile: ProfileName, overrides: UserConfig): LoadS
     warmupS: overrides.warmupS ?? base.warmupS,
     trials: overrides.trials ?? base.trials,
     pipelining: base.pipelining,
+    ...(overrides.rate && { rate: overrides.rate }),
   };
 }

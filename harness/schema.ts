@@ -94,6 +94,8 @@ export const loadShapeSchema = z.object({
   warmupS: z.number().nonnegative(),
   trials: z.number().int().positive(),
   pipelining: z.number().int().positive().default(1),
+  /** Open loop: total requests per second; absent: closed loop. */
+  rate: z.number().positive().optional(),
 });
 export type LoadShape = z.infer<typeof loadShapeSchema>;
 
@@ -173,7 +175,8 @@ export const environmentSchema = z.object({
   kernel: z.string(),
   arch: z.string(),
   harnessNode: z.string(),
-  loader: z.object({ name: z.string(), version: z.string() }),
+  /** The HTTP load generator: its name, version and the runtime that runs it (e.g. bun 1.4.5). */
+  loader: z.object({ name: z.string(), version: z.string(), runtime: z.string().optional() }),
   gitCommit: z.string().nullable(),
   gitDirty: z.boolean().nullable(),
   pinning: z.object({

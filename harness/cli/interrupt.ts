@@ -3,7 +3,7 @@
 // still kills every target process group.
 import type { Runtime } from '../types.ts';
 
-export function installInterruptHandler(runtime: Runtime): { signal: AbortSignal; dispose(): void } {
+export function installInterruptHandler(runtime?: Runtime): { signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const onSignal = (sig: NodeJS.Signals) => {
     if (controller.signal.aborted) {
@@ -12,7 +12,7 @@ export function installInterruptHandler(runtime: Runtime): { signal: AbortSignal
     }
     process.stderr.write(`\n${sig}: stopping the current target and saving what was measured (press Ctrl-C again to exit at once)...\n`);
     controller.abort(new Error(`interrupted by ${sig}`));
-    void runtime.shutdown();
+    void runtime?.shutdown();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

@@ -25,7 +25,7 @@ export function gitHead(projectRoot: string): Promise<string | null> {
 
 export async function collectEnvironment(options: {
   projectRoot: string;
-  loader: { name: string; version: string };
+  loader: Environment['loader'];
   pinning: Environment['pinning'];
   engine?: Environment['engine'];
 }): Promise<Environment> {

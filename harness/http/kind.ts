@@ -30,6 +30,8 @@ function fromV1(endpoint: string, old: Record<string, unknown>): HttpResult | un
     rounds: load.trials,
     pipelining: load.pipelining ?? 1,
     schedule: 'sequential',
+    mode: 'closed',
+    loader: 'autocannon (schema 1)',
     memoryLabel: docker
       ? "container memory usage as the engine's stats API gave it (schema 1; on Podman 4 with cgroup v1 page cache was not subtracted)"
       : 'RSS summed over the process tree (schema 1; shared pages counted once per process)',
@@ -70,13 +72,17 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
       const first = measured[0]?.r;
       if (!first) return section;
       section.paragraphs.push(
-        `Load on \`${o.endpoint}\`: ${first.rounds} trials of ${first.durationS} s per target and level (${first.levels.map(levelLabel).join('; ')} connections), after a ${first.warmupS} s warmup of each target per level; pipelining ${first.pipelining}; closed loop (each connection sends its next request when the previous response arrives). ` +
+        `Load on \`${o.endpoint}\` by ${first.loader ?? 'an unnamed loader'}: ${first.rounds} trials of ${first.durationS} s per target and level (${first.levels.map(levelLabel).join('; ')} connections), after a ${first.warmupS} s warmup of each target per level; pipelining ${first.pipelining}; ` +
+          (first.mode === 'open'
+            ? `open loop at ${fmtInt(first.rate ?? 0)} requests/s in total (latency measured from each request's intended send time, so queueing shows; the rate actually sent is in the table). `
+            : 'closed loop (each connection sends its next request when the previous response arrives). ') +
           (first.schedule === 'interleaved'
             ? 'Trials are interleaved: in every round each target gets one trial, in an order rotated every round, so drift of the machine falls on all targets alike.'
             : '**Trials were not interleaved** (schema 1 results: one target after another), so drift of the machine between targets is mixed into the ratios.'),
         `req/s is the median over trials, with a distribution-free interval of the median (order statistics) and its real confidence level in brackets; latency percentiles are medians over trials. Memory: ${first.memoryLabel}.`,
       );
       const rows: string[][] = [];
+      const open = first.mode === 'open';
       const best: { target: string; s: ReturnType<typeof summarizeLevel> }[] = [];
       for (const { m, r } of measured) {
         const summaries = summarizeHttp(r.trials);
@@ -86,6 +92,7 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
             s.label,
             fmtInt(s.rps.median),
             fmtInterval(s.rps.ci, fmtInt),
+            ...(open ? [s.achievedRate === null ? 'n/a' : fmtInt(s.achievedRate)] : []),
             fmtPct(s.rps.cv),
             fmtMs(s.latencyMs.p50),
             fmtMs(s.latencyMs.p90),
@@ -102,7 +109,7 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
         if (top) best.push({ target: m.target, s: top });
       }
       section.tables.push({
-        header: ['target', 'connections', 'req/s (median)', 'interval (level)', 'CV', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'peak memory', 'target CPU', 'loader-bound', 'errors'],
+        header: ['target', 'connections', 'req/s (median)', 'interval (level)', ...(open ? ['sent/s (median)'] : []), 'CV', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'peak memory', 'target CPU', 'loader-bound', 'errors'],
         rows,
       });
       if (best.length > 1) {

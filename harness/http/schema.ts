@@ -28,10 +28,18 @@ export const httpTrialSchema = z.object({
   errors: z.number().int().nonnegative(),
   timeouts: z.number().int().nonnegative(),
   non2xx: z.number().int().nonnegative(),
-  /** CPU used by the loader process, in percent of one core. */
+  /** Responses by status class, where the loader counts them. */
+  statusClasses: z.object({ '1xx': z.number(), '2xx': z.number(), '3xx': z.number(), '4xx': z.number(), '5xx': z.number() }).optional(),
+  /** The busiest loader CPU's use, in percent of that CPU (schema 1: autocannon's process, percent of one core). */
   loaderCpuPct: z.number().nullable(),
+  /** Each loader CPU's use, in percent, where the loader tells them apart. */
+  loaderCpuPerCpu: z.array(z.number()).optional(),
   /** The loader was saturated: this trial measured the loader, not the server. */
   loaderBound: z.boolean(),
+  /** Latencies in microseconds, an HDR histogram encoded by hdr-histogram-js (compressed base64): histograms merge exactly and any percentile can be recomputed. */
+  histogramUs: z.string().optional(),
+  /** Open loop: the rate of requests actually sent. */
+  achievedRate: z.number().optional(),
   target: z.object({
     /** The runtime's memory figure (result.memoryLabel says which). */
     memoryBytesPeak: z.number().nullable(),
@@ -53,6 +61,12 @@ export const httpResultSchema = z.object({
   pipelining: z.number().int().positive(),
   /** interleaved: round-robin across targets; sequential: one target after another (schema 1). */
   schedule: z.enum(['interleaved', 'sequential']),
+  /** closed: each connection sends its next request when the previous response arrives (TechEmpower); open: a fixed request rate, latency from each request's intended send time (wrk2). */
+  mode: z.enum(['closed', 'open']).default('closed'),
+  /** Open loop: the total request rate asked for. */
+  rate: z.number().positive().optional(),
+  /** The loader that made the trials, e.g. "harness 1 on bun 1.4.5" (absent in schema 1: autocannon). */
+  loader: z.string().optional(),
   /** Exactly what target.memoryBytes* are. */
   memoryLabel: z.string(),
   workers: z.number().int().positive(),

@@ -17,6 +17,8 @@ export interface LevelSummary {
   memoryBytesPeak: number | null;
   targetCpuPct: number | null;
   loaderBoundTrials: number;
+  /** Open loop: the median rate actually sent. */
+  achievedRate: number | null;
   /** Errors, timeouts and non-2xx responses, each counted once. */
   errors: number;
   warnings: string[];
@@ -49,7 +51,7 @@ export function summarizeLevel(level: HttpLevel, group: HttpTrial[]): LevelSumma
   warnings.push(...outlierWarnings(group.map((t) => t.rps), group.map((t) => t.round), true, 'req/s'));
   if (loaderBoundTrials > 0) {
     warnings.push(
-      `${loaderBoundTrials}/${group.length} trials were loader-bound: the loader's CPU was saturated, so the server's capacity is at least this figure, not this figure. On a machine with more cores, give the loader more CPUs (--loader-cpus).`,
+      `${loaderBoundTrials}/${group.length} trials were loader-bound: a loader CPU was saturated, so the server's capacity is at least this figure, not this figure. Give the loader more CPUs (--loader-cpus; the harness's loader runs one worker per CPU, autocannon only one) or use --loader harness.`,
     );
   }
   if (errors > 0) warnings.push(`${errors} errors, timeouts or non-2xx responses during the trials.`);
@@ -66,6 +68,7 @@ export function summarizeLevel(level: HttpLevel, group: HttpTrial[]): LevelSumma
     },
     memoryBytesPeak: peaks.length ? Math.max(...peaks) : null,
     targetCpuPct: medianOrNull(group.map((t) => t.target.cpuPct)),
+    achievedRate: medianOrNull(group.map((t) => t.achievedRate ?? null)),
     loaderBoundTrials,
     errors,
     warnings,

@@ -6,7 +6,7 @@ import { assertAlive } from '../run/alive.ts';
 import { guarded } from '../run/guard.ts';
 import { rotation } from '../run/rotation.ts';
 import { monitorResources } from '../runtime/resource-monitor.ts';
-import type { LoadShape, RunningTarget, ScenarioContext } from '../types.ts';
+import type { HttpLoader, LoadShape, RunningTarget, ScenarioContext } from '../types.ts';
 import { levelLabel, levelPath, type HttpLevel, type HttpResult, type HttpTrial } from './schema.ts';
 
 export interface HttpTrialPlan {
@@ -21,6 +21,11 @@ export function plannedHttpSeconds(plan: Pick<HttpTrialPlan, 'levels' | 'load'>,
 
 const fmtRps = (rps: number) => Math.round(rps).toLocaleString('en-US');
 
+/** "harness 1 on bun 1.4.5": the loader, its version and what runs it. */
+export function describeLoader(loader: Pick<HttpLoader, 'name' | 'version' | 'runtime'>): string {
+  return `${loader.name} ${loader.version}${loader.runtime ? ` on ${loader.runtime}` : ''}`;
+}
+
 export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioContext<HttpResult>, plan: HttpTrialPlan): Promise<void> {
   const { load, loader, progress } = ctx;
   const results = new Map<RunningTarget, HttpResult>(
@@ -34,6 +39,9 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
         rounds: load.trials,
         pipelining: load.pipelining,
         schedule: 'interleaved',
+        mode: load.rate ? 'open' : 'closed',
+        ...(load.rate && { rate: load.rate }),
+        loader: describeLoader(loader),
         memoryLabel: t.memoryLabel,
         workers: t.workers,
         trials: [],
@@ -54,7 +62,7 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
       for (const t of [...active]) {
         progress.step(`${label}: warmup ${load.warmupS}s of ${t.target.decl.name}`, load.warmupS);
         await guard(t, async () => {
-          await loader.run({ url: url(t), connections: level.connections, durationS: load.warmupS, pipelining: load.pipelining }, ctx.signal);
+          await loader.run({ url: url(t), connections: level.connections, durationS: load.warmupS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) }, ctx.signal);
           await assertAlive(t);
         });
       }
@@ -68,7 +76,7 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
           const monitor = monitorResources(t, t.statsIntervalMs);
           const startedAt = new Date().toISOString();
           const result = await loader
-            .run({ url: url(t), connections: level.connections, durationS: load.durationS, pipelining: load.pipelining }, ctx.signal, () => monitor.start())
+            .run({ url: url(t), connections: level.connections, durationS: load.durationS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) }, ctx.signal, () => monitor.start())
             .catch(async (error: unknown) => {
               await monitor.stop();
               throw error;
@@ -90,8 +98,12 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
             errors: result.errors,
             timeouts: result.timeouts,
             non2xx: result.non2xx,
+            ...(result.statusClasses && { statusClasses: result.statusClasses }),
             loaderCpuPct: result.loaderCpuPct,
+            ...(result.loaderCpuPerCpu && { loaderCpuPerCpu: result.loaderCpuPerCpu }),
             loaderBound,
+            ...(result.histogramUs && { histogramUs: result.histogramUs }),
+            ...(result.achievedRate !== undefined && { achievedRate: result.achievedRate }),
             target: use,
           };
           const r = results.get(t)!;

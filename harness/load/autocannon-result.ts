@@ -23,5 +23,6 @@ export function fromAutocannon(result: AutocannonCounts, latencyMs: LatencyMs, l
     timeouts: result.timeouts,
     non2xx: result.non2xx,
     loaderCpuPct,
+    mode: 'closed',
   };
 }

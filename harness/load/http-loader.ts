@@ -1,5 +1,6 @@
-// The HTTP loader: autocannon in its own process, pinned with taskset to the loader's CPUs so
-// that it never competes with the target for a core.
+// autocannon as a loader: in its own process, pinned with taskset to the loader's CPUs so that it
+// never competes with the target for a core. It runs one thread, so its CPU use is that of the one
+// loader CPU it keeps busy.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -18,7 +19,9 @@ export function createAutocannonLoader(loaderCpus: number[]): HttpLoader {
   return {
     name: 'autocannon',
     version: autocannonVersion(),
+    runtime: `node ${process.versions.node}`,
     async run(request: HttpLoadRequest, signal?: AbortSignal, onStart?: () => void): Promise<HttpLoadResult> {
+      if (request.rate) throw new UserError('autocannon has no open-loop mode that measures latency from the intended send time.', 'Use --loader harness for --rate.');
       const child = execa('taskset', ['-c', loaderCpus.join(','), process.execPath, '--import', import.meta.resolve('tsx'), CHILD, JSON.stringify(request)], {
         reject: false,
         cancelSignal: signal,

@@ -99,7 +99,7 @@ export function environmentRows(results: RunResults): string[][] {
       `target on CPUs ${p.targetCpus.join(',')}, loader on CPUs ${p.loaderCpus.join(',')}${results.services.length ? `, services on CPUs ${p.serviceCpus.join(',')}` : ''}, harness ${p.harnessCpus ? `on CPUs ${p.harnessCpus.join(',')}` : 'not pinned'} (${p.method})`,
     ],
     ...(p.shared.length ? [['shared CPUs', p.shared.join('; ')]] : []),
-    ['loader', `${env.loader.name} ${env.loader.version}`],
+    ['loader', `${env.loader.name} ${env.loader.version}${env.loader.runtime ? ` on ${env.loader.runtime}` : ''}`],
     ['harness', `Node.js ${env.harnessNode}, commit ${env.gitCommit ?? 'unknown'}${env.gitDirty ? ' (with uncommitted changes)' : ''}`],
     ['runtime', results.runtime === 'docker' && env.engine ? `docker: ${env.engine.name} ${env.engine.version} (API ${env.engine.apiVersion}) at ${env.engine.socket}` : results.runtime],
     ['host', env.hostname],

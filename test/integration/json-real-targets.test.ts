@@ -36,7 +36,9 @@ describe('json scenario on real targets (quick profile)', () => {
     expect(django.django).toMatch(/^(5\.2|6\.\d)/);
     expect(django.uvicorn).toMatch(/^\d+\.\d+/);
     expect(node.node).toMatch(/^24\./); // the pinned Node 24 LTS, not the host's Node
-    expect(results.environment.loader.name).toBe('autocannon');
+    // The harness's own loader, run by Bun from npm, and every trial keeps its latency histogram.
+    expect(results.environment.loader).toMatchObject({ name: 'harness', runtime: expect.stringMatching(/^bun 1\./) });
+    for (const m of results.measurements) for (const t of httpTrials(m)) expect(t.histogramUs).toBeTruthy();
     expect(results.environment.pinning.targetCpus).not.toEqual(expect.arrayContaining(results.environment.pinning.loaderCpus));
 
     // A wide ratio measured in the same run: a bare node:http server outruns a full Django stack.

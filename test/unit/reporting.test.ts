@@ -6,7 +6,6 @@ import { UserError } from '../../harness/errors.ts';
 import { renderMarkdown } from '../../harness/report/markdown.ts';
 import { readResults, resolveResultsFile, ResultsStore, markLatest } from '../../harness/results/store.ts';
 import { runResultsSchema } from '../../harness/schema.ts';
-import { parseWrkOutput } from '../../harness/tools/loader-benchmark.ts';
 import { fakeLifecycle, fakeResults } from '../fixtures/results.ts';
 
 describe('markdown report', () => {
@@ -124,18 +123,5 @@ describe('results store', () => {
 
   it('accepts the fixture as valid results', () => {
     expect(runResultsSchema.safeParse(fakeResults()).success).toBe(true);
-  });
-});
-
-describe('wrk output', () => {
-  it('reads req/s and errors', () => {
-    const out = `Running 10s test @ http://127.0.0.1:1/json
-  1 threads and 64 connections
-Requests/sec:  31234.56
-Transfer/sec:      5.12MB
-  Socket errors: connect 0, read 2, write 0, timeout 1
-  Non-2xx or 3xx responses: 4`;
-    expect(parseWrkOutput(out)).toEqual({ rps: 31234.56, errors: 3, non2xx: 4 });
-    expect(() => parseWrkOutput('garbage')).toThrow(/Requests\/sec/);
   });
 });

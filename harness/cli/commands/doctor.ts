@@ -5,12 +5,15 @@ import { candidateSockets, ENGINE_FIX, findEngine } from '../../docker/engine.ts
 import { errorMessage } from '../../errors.ts';
 import { cpuCount } from '../../runtime/cpus.ts';
 import { findNpm, findPython, requireTaskset } from '../../runtime/toolchain.ts';
+import { resolveLoaderRuntime } from '../../load/loader-runtime.ts';
+import { findNginx } from '../../tools/reference-server.ts';
 import { parseFlags } from '../args.ts';
 
 export const doctorHelp = `Usage: npm run bench -- doctor
 
 Checks what the local and docker runtimes need (Python with venv, npm, taskset, a container
-engine and its version, debootstrap for offline base images, wrk for the loader benchmark) and
+engine and its version, debootstrap for offline base images, Bun for the harness's loader, wrk and
+nginx for the loader benchmark) and
 prints the command that fixes each missing piece. Exits 1 when the local runtime cannot run.`;
 
 interface Line {
@@ -55,7 +58,9 @@ export async function doctorCommand(argv: string[]): Promise<number> {
       ? { ok: true, what: 'container engine', detail: `${engine.name} ${engine.version} (API ${engine.apiVersion}) at ${engine.socket}${engine.owned ? ', started by the harness for this command' : ''}`, required: false }
       : { ok: false, what: 'container engine', detail: `none answered (tried ${tried} and podman system service)`, fix: ENGINE_FIX, required: false },
     await check('debootstrap (offline base images)', false, () => version('debootstrap', ['--version']), 'sudo apt-get install -y debootstrap'),
-    await check('wrk (loader benchmark)', false, () => version('wrk', ['--version']), 'sudo apt-get install -y wrk'),
+    await check("Bun (runs the harness's loader; Node is the slower fallback)", false, async () => { const r = await resolveLoaderRuntime('bun'); return `bun ${r.version} at ${r.command[0]}`; }, 'npm ci (Bun comes from npm with the harness dependencies)'),
+    await check('wrk (--loader wrk, loader benchmark)', false, () => version('wrk', ['--version']), 'sudo apt-get install -y wrk'),
+    await check('nginx (reference server of the loader benchmark)', false, async () => { const n = findNginx(); if (!n) throw new Error('nginx not found'); return n; }, 'sudo apt-get install -y nginx-light'),
   );
   for (const l of lines) {
     console.log(`${l.ok ? 'ok  ' : l.required ? 'FAIL' : 'miss'} ${l.what}: ${l.detail}${!l.ok && l.fix ? `\n     fix: ${l.fix}` : ''}`);

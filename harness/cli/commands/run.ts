@@ -6,7 +6,8 @@ import path from 'node:path';
 import { loadShapeFor, loadUserConfig, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, RUNTIME_CHOICES, type UserConfig } from '../../config.ts';
 import { UserError } from '../../errors.ts';
 import { collectEnvironment, gitHead } from '../../env/environment.ts';
-import { createAutocannonLoader } from '../../load/http-loader.ts';
+import { createLoader } from '../../load/index.ts';
+import { LOADER_NAMES, parseLoaderName } from '../../load/names.ts';
 import { executeRun, plannedSeconds, servicesNeeded } from '../../run/execute.ts';
 import { markKilledRuns } from '../../results/liveness.ts';
 import { evaluateClaims } from '../../claims/evaluate.ts';
@@ -43,7 +44,11 @@ Options:
   --connections LIST    connection levels, e.g. 16,64,256 (overrides the profile)
   --duration SECONDS    length of each trial, e.g. 10 or 10s
   --warmup SECONDS      warmup before each connection level (0 for none)
-  --trials N            trials per connection level
+  --trials N            trials per connection level (rounds: one trial per target each)
+  --loader NAME         ${LOADER_NAMES.join(', ')} (default harness: the harness's own loader, one
+                        worker per loader CPU, run by Bun from npm where it runs)
+  --rate R              open loop: every HTTP trial sends R requests/s in total, latency from each
+                        request's intended send time (default: closed loop, as TechEmpower)
   --target-cpus LIST    CPUs for the target, e.g. 1 or 2-3 (default: upper half of the CPUs)
   --loader-cpus LIST    CPUs for the load generator and the harness itself (default: lower half)
   --service-cpus LIST   CPUs for the services (PostgreSQL, Redis) (default: the loader's on
@@ -65,6 +70,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     warmup: { type: 'string' },
     trials: { type: 'string' },
+    loader: { type: 'string' },
+    rate: { type: 'string' },
     'target-cpus': { type: 'string' },
     'loader-cpus': { type: 'string' },
     'service-cpus': { type: 'string' },
@@ -88,7 +95,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values.duration !== undefined && { durationS: parseDuration(values.duration, '--duration') }),
     ...(values.warmup !== undefined && { warmupS: values.warmup === '0' ? 0 : parseDuration(values.warmup, '--warmup') }),
     ...(values.trials !== undefined && { trials: parsePositiveInt(values.trials, '--trials') }),
+    ...(values.rate !== undefined && { rate: parsePositiveInt(values.rate, '--rate') }),
   };
+  const loaderName = values.loader !== undefined ? parseLoaderName(values.loader, '--loader') : (config.loader ?? 'harness');
   const load = loadShapeFor(profile, overrides);
   const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets !== undefined ? parseList(values.targets) : config.targets, 'target', '--targets');
   const scenarios = selectByName(allScenarios, (s) => s.name, values.scenarios !== undefined ? parseList(values.scenarios) : config.scenarios, 'scenario', '--scenarios');
@@ -113,10 +122,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   fs.mkdirSync(logDir, { recursive: true });
   const usesServices = servicesNeeded(scenarios).length > 0;
 
-  const loader = createAutocannonLoader(cpus.loaderCpus);
+  const loader = await createLoader(loaderName, cpus.loaderCpus);
   const environment = await collectEnvironment({
     projectRoot: PROJECT_ROOT,
-    loader: { name: loader.name, version: loader.version },
+    loader: { name: loader.name, version: loader.version, ...(loader.runtime && { runtime: loader.runtime }) },
     pinning: {
       ...cpus,
       harnessCpus: pinned ? cpus.harnessCpus : null,
