@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { readResults } from '../../harness/results/store.ts';
 import { PROJECT_ROOT } from '../../harness/targets.ts';
 import { bench } from '../helpers.ts';
@@ -14,15 +15,18 @@ const references = fs.readdirSync(RESULTS).filter((d) => d.startsWith('reference
 
 describe('committed reference runs', () => {
   it('exist', () => {
-    expect(references.length, 'results/reference-*/results.json: commit a reference run made by `npm run bench -- run --profile full`').toBeGreaterThan(0);
+    expect(references.length, 'results/reference-*/results.json: commit a reference run made by the harness from a clean tree').toBeGreaterThan(0);
   });
 
   it.each(references)('%s validates and its reports regenerate identically', async (name) => {
     const dir = path.join(RESULTS, name);
     const results = readResults(path.join(dir, 'results.json'));
     expect(results.state).toBe('done');
-    expect(results.profile).toBe('full');
+    // Made by the harness from a clean, committed tree whose commit is in this history.
+    expect(results.environment.gitDirty, 'the reference run was measured from a tree with uncommitted changes: commit, then re-make it').toBe(false);
     expect(results.environment.gitCommit).toMatch(/^[0-9a-f]{40}$/);
+    const ancestor = () => execFileSync('git', ['merge-base', '--is-ancestor', results.environment.gitCommit!, 'HEAD'], { cwd: PROJECT_ROOT, stdio: 'ignore' });
+    expect(ancestor, `commit ${results.environment.gitCommit} is not an ancestor of HEAD`).not.toThrow();
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-ref-'));
     const r = await bench(['chart', dir, '--out', out]);
     expect(r.exitCode, String(r.stderr)).toBe(0);
