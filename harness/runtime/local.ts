@@ -193,7 +193,7 @@ export class LocalRuntime implements Runtime {
 }
 
 /** SIGTERM to the group, then SIGKILL whatever is still there after a grace period. */
-async function killGroup(pgid: number, graceMs = 5000): Promise<void> {
+export async function killGroup(pgid: number, graceMs = 5000): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pgid, sig);

@@ -12,14 +12,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
 import { freePort } from '../runtime/ports.ts';
-import { processGroupMembers } from '../runtime/process-tree.ts';
+import { killGroup } from '../runtime/local.ts';
 import { registerDir, registerGroup, unregisterDir, unregisterGroup } from '../runtime/reaper.ts';
 import { requireTaskset } from '../runtime/toolchain.ts';
 
 const HOST = '127.0.0.1';
 export const REFERENCE_BODY = '{"message":"Hello, World!"}';
 const READY_TIMEOUT_MS = 10_000;
-const STOP_GRACE_MS = 5000;
 
 export interface ReferenceServer {
   /** The URL of GET /json (http://127.0.0.1:<port>/json), the one to load. */
@@ -93,21 +92,6 @@ http {
   }
 }
 `;
-}
-
-async function killGroup(pgid: number): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pgid, sig);
-    } catch {
-      // the group is gone
-    }
-  };
-  signal('SIGTERM');
-  const deadline = performance.now() + STOP_GRACE_MS;
-  while (processGroupMembers(pgid).length > 0 && performance.now() < deadline) await sleep(25);
-  if (processGroupMembers(pgid).length > 0) signal('SIGKILL');
-  while (processGroupMembers(pgid).length > 0 && performance.now() < deadline + 2000) await sleep(25);
 }
 
 function tail(file: string, lines: number): string[] {
