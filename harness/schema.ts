@@ -11,6 +11,13 @@ export const endpointSchema = z.enum(['/health', '/json', '/db', '/queries', '/f
 export type Endpoint = z.infer<typeof endpointSchema>;
 
 /** targets/<name>/target.json: a declaration, no benchmark logic. */
+export const databaseDeclarationSchema = z.strictObject({
+  /** Database connections each worker process (or Deno isolate) holds at most; handed to the target as DB_POOL_SIZE. */
+  poolPerWorker: z.number().int().min(1),
+  /** How the connections are handled (pool, persistent connections, threads), in a sentence. */
+  connections: z.string(),
+});
+
 export const targetDeclarationSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case, starting with a letter'),
   title: z.string(),
@@ -21,6 +28,12 @@ export const targetDeclarationSchema = z.strictObject({
   /** True for bare-server baselines (no framework), shown as such in reports. */
   baseline: z.boolean().default(false),
   endpoints: z.array(endpointSchema).min(1),
+  /** The application's folder, relative to the target folder, when the target serves another
+   * target's project in another way (django-wsgi serves targets/django under gunicorn). Prepare,
+   * start, versions and the image build all work there. */
+  project: z.string().optional(),
+  /** How a target with database endpoints holds its connections (recorded in results.json). */
+  database: databaseDeclarationSchema.optional(),
   local: z.strictObject({
     /** What the host must provide to prepare the target: python (>= 3.10 with venv) or node (npm). */
     toolchain: z.enum(['python', 'node']),
@@ -147,6 +160,7 @@ export const targetInfoSchema = z.object({
   server: z.string(),
   baseline: z.boolean(),
   versions: z.record(z.string(), z.string()),
+  database: databaseDeclarationSchema.optional(),
 });
 export type TargetInfo = z.infer<typeof targetInfoSchema>;
 

@@ -26,7 +26,9 @@ export function loadTarget(dir: string): Target {
   if (parsed.data.name !== path.basename(dir)) {
     throw new UserError(`Target folder "${path.basename(dir)}" declares the name "${parsed.data.name}".`, 'The name in target.json must equal its folder name.');
   }
-  return { dir, decl: parsed.data };
+  const project = parsed.data.project ? path.resolve(dir, parsed.data.project) : dir;
+  if (!fs.existsSync(project)) throw new UserError(`Target "${parsed.data.name}" names the project folder ${parsed.data.project}, which does not exist.`, 'Fix `project` in its target.json: a folder relative to the target folder.');
+  return { dir: project, decl: parsed.data };
 }
 
 export function loadAllTargets(root = TARGETS_DIR): Target[] {
@@ -49,4 +51,10 @@ export function selectByName<T>(all: T[], nameOf: (item: T) => string, wanted: s
     );
   }
   return wanted.map((w) => all.find((item) => nameOf(item) === w)!);
+}
+
+/** Environment the harness hands every target besides HOST, PORT, WORKERS and the services' own:
+ * the connection count a database target declared (so the figure in results.json is the one used). */
+export function declaredEnv(target: Target): Record<string, string> {
+  return target.decl.database ? { DB_POOL_SIZE: String(target.decl.database.poolPerWorker) } : {};
 }

@@ -102,7 +102,7 @@ export interface ServiceDeclaration {
   /** As a container: built from a Dockerfile (context: its folder) on one of the harness's bases. */
   docker?: {
     dockerfile: string;
-    base: 'python' | 'node' | 'deno';
+    base: 'python' | 'node' | 'deno' | 'debian';
     /** Environment of the container for a port; the container runs with host networking. */
     env(port: number): Record<string, string>;
     version: string;
@@ -115,8 +115,16 @@ export interface RunningService {
   env: Record<string, string>;
   info: ServiceInfo;
   logs(tail: number): Promise<string[]>;
+  /** Resource use of the service (process tree or container), like RunningTarget.stats(). */
+  stats(): Promise<ResourceSample | null>;
   /** Idempotent; leaves no process, container or data folder behind. */
   stop(): Promise<void>;
+}
+
+/** What a scenario's contract checks may use besides the target: the run's services (the
+ * database checks count queries in PostgreSQL's own statistics). */
+export interface VerifyContext {
+  services: RunningService[];
 }
 
 export interface Runtime {
@@ -310,7 +318,7 @@ export interface Scenario<R = unknown> {
   schedule: Schedule;
   kind: ResultKind<R>;
   /** Contract checks on a freshly started target; a 'fail' marks it invalid and leaves it out. */
-  verify(running: RunningTarget): Promise<CheckResult[]>;
+  verify(running: RunningTarget, ctx: VerifyContext): Promise<CheckResult[]>;
   /** All targets were started and verified by the executor, which stops them afterwards. */
   run(targets: RunningTarget[], ctx: ScenarioContext<R>): Promise<void>;
   /** Seconds of timed work `run` will do for this many targets, for the progress estimate. */

@@ -1,7 +1,7 @@
 // An HTTP load scenario as a short declaration: the endpoint (with {param} placeholders), its
 // levels, its contract checks and the services it needs. Trials, interleaving, resource sampling,
 // loader-bound flags and the result kind come from here.
-import type { CheckResult, Endpoint, LoadShape, RunningTarget, Scenario, ServiceDeclaration } from '../types.ts';
+import type { CheckResult, Endpoint, LoadShape, RunningTarget, Scenario, ServiceDeclaration, VerifyContext } from '../types.ts';
 import { httpResultKind } from './kind.ts';
 import type { HttpLevel, HttpResult } from './schema.ts';
 import { plannedHttpSeconds, runHttpTrials } from './trials.ts';
@@ -15,7 +15,7 @@ export interface HttpScenarioDeclaration {
   endpoint: string;
   requires: Endpoint[];
   services?: ServiceDeclaration[];
-  verify(running: RunningTarget): Promise<CheckResult[]>;
+  verify(running: RunningTarget, ctx: VerifyContext): Promise<CheckResult[]>;
   /** Load levels for a load shape (default: one per connection count). */
   levels?(load: LoadShape): HttpLevel[];
 }

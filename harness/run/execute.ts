@@ -175,7 +175,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         try {
           const r = await runtime.start(target, startOptions());
           progress.info(`${target.decl.name} ready at ${r.url} after ${r.readyMs.toFixed(0)} ms; verifying the contract`);
-          m.checks = await scenario.verify(r);
+          m.checks = await scenario.verify(r, { services: [...services.values()] });
           for (const c of m.checks.filter((c) => c.status !== 'pass')) progress.warn(`${target.decl.name}: check ${c.name}: ${c.status} (${c.detail})`);
           if (verdictOf(m.checks) === 'fail') {
             await r.stop();

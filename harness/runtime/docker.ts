@@ -9,7 +9,7 @@ import { contextHash, packContext } from '../docker/context.ts';
 import type { Engine } from '../docker/engine.ts';
 import { labels, LABEL_COMMIT, LABEL_CONTEXT, LABEL_TARGET } from '../docker/labels.ts';
 import { UserError } from '../errors.ts';
-import { PROJECT_ROOT } from '../targets.ts';
+import { declaredEnv, PROJECT_ROOT } from '../targets.ts';
 import fs from 'node:fs';
 import type { ImageInfo, ResourceSample, RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { cgroupOfPid, describeCgroupMemory, readCgroupCpuSeconds, readCgroupMemory, type CgroupPaths } from './cgroup.ts';
@@ -156,7 +156,7 @@ export class DockerRuntime implements Runtime {
     const startedAt = performance.now();
     const container = await this.docker().createContainer({
       Image: tag,
-      Env: [...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`), `HOST=${HOST}`, `PORT=${port}`, `WORKERS=${workers}`],
+      Env: [...Object.entries({ ...options.env, ...declaredEnv(target) }).map(([k, v]) => `${k}=${v}`), `HOST=${HOST}`, `PORT=${port}`, `WORKERS=${workers}`],
       Labels: labels('container', { [LABEL_TARGET]: name }),
       HostConfig: {
         NetworkMode: 'host',
@@ -244,6 +244,7 @@ export class DockerRuntime implements Runtime {
     });
     registerContainer(this.engine.socket, container.id);
     let stopped = false;
+    let pid = 0;
     const stop = async () => {
       if (stopped) return;
       stopped = true;
@@ -255,7 +256,7 @@ export class DockerRuntime implements Runtime {
     };
     try {
       await container.start();
-      const pid = (await container.inspect()).State.Pid ?? 0;
+      pid = (await container.inspect()).State.Pid ?? 0;
       const ready = await waitUntil(() => service.ready(endpoint), { timeoutMs: o.readyTimeoutMs, intervalMs: 200, exited: watchExit(container, pid, () => stopped) });
       if (!ready.ok) {
         throw new UserError(`Service ${service.name} ${ready.exit ? `exited during start (exit code ${ready.exit.code})` : `was not ready within ${o.readyTimeoutMs / 1000} s`}.`, 'Read its log lines below.', await this.logTail(container));
@@ -265,12 +266,17 @@ export class DockerRuntime implements Runtime {
       await stop();
       throw error;
     }
+    let cgroup: CgroupPaths | null = null;
     const handle: RunningService = {
       service,
       endpoint,
       env: service.env(endpoint),
       info: { name: service.name, mode: 'container', version: d.version, cpus: o.cpus, config: service.config, source: `${tag} on ${base.origin} base ${base.ref}`, startedAt },
       logs: (n) => this.logTail(container, n),
+      stats: async () => {
+        cgroup ??= pid > 0 ? cgroupOfPid(pid) : null;
+        return cgroup ? sampleCgroup(cgroup) : null;
+      },
       stop: async () => {
         await stop();
         this.running.delete(handle);

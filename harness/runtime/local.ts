@@ -8,6 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
+import { declaredEnv } from '../targets.ts';
 import type { RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { freePort } from './ports.ts';
@@ -99,7 +100,7 @@ export class LocalRuntime implements Runtime {
     const values = { host: HOST, port: String(port), workers: String(workers) };
     const [file, ...args] = substitute(target.decl.local.start, values);
     const declared = Object.fromEntries(Object.entries(target.decl.local.env).map(([k, v]) => [k, substitute([v], values)[0]!]));
-    const env = { ...process.env, ...options.env, ...declared, HOST, PORT: String(port), WORKERS: String(workers) };
+    const env = { ...process.env, ...options.env, ...declared, ...declaredEnv(target), HOST, PORT: String(port), WORKERS: String(workers) };
     const spawnedAt = performance.now();
     const proc = await spawnPinned(`target "${name}"`, [resolveExecutable(target.dir, file!), ...args], { cwd: target.dir, env, cpus: options.cpus, logFile: this.logFile(name) });
     let running: RunningTarget | undefined;
@@ -170,6 +171,7 @@ export class LocalRuntime implements Runtime {
         env: service.env(endpoint),
         info: { name: service.name, mode: 'process', version: cmd.version, cpus: o.cpus, config: service.config, source: cmd.source, startedAt },
         logs: async (tail) => p.logs.tail(tail),
+        stats: async () => sampleTree(p.pgid),
         stop: async () => {
           if (stopped) return;
           stopped = true;

@@ -147,7 +147,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     targets: Object.fromEntries(
       targets.map((t) => [
         t.decl.name,
-        { name: t.decl.name, title: t.decl.title, language: t.decl.language, framework: t.decl.framework, server: t.decl.server, baseline: t.decl.baseline, versions: {} },
+        { name: t.decl.name, title: t.decl.title, language: t.decl.language, framework: t.decl.framework, server: t.decl.server, baseline: t.decl.baseline, versions: {}, ...(t.decl.database && { database: t.decl.database }) },
       ]),
     ),
     services: [],

@@ -7,6 +7,7 @@ import { scenarios } from '../../../scenarios/index.ts';
 import { parseList } from '../../config.ts';
 import { parseFlags } from '../args.ts';
 import { chooseRuntime } from '../runtime-choice.ts';
+import type { RunningService } from '../../types.ts';
 
 export const verifyHelp = `Usage: npm run bench -- verify [--targets a,b] [--runtime local]
 
@@ -25,8 +26,10 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   const plan = planCpus(cpuCount());
   let failed = false;
   const env: Record<string, string> = {};
+  const services: RunningService[] = [];
   for (const service of servicesNeeded(scenarios.filter((s) => targets.some((t) => !skipReason(s, t, runtime.name))))) {
     const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(`  ${line}`) });
+    services.push(s);
     Object.assign(env, s.env);
   }
   for (const target of targets) {
@@ -36,7 +39,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
       const running = await runtime.start(target, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env });
       try {
         for (const scenario of scenarios.filter((s) => !skipReason(s, target, runtime.name))) {
-          for (const check of await scenario.verify(running)) {
+          for (const check of await scenario.verify(running, { services })) {
             if (check.status === 'fail') failed = true;
             console.log(`  ${check.status.toUpperCase().padEnd(4)} ${scenario.name}/${check.name}: ${check.detail}`);
           }
