@@ -14,6 +14,7 @@ ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=builder /app/node_modules ./node_modules
 COPY package.json server.js versions.js ./
+COPY views ./views
 USER 10001:10001
 ENV HOST=0.0.0.0 PORT=8080 WORKERS=1
 EXPOSE 8080

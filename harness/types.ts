@@ -211,6 +211,10 @@ export interface ScenarioContext<R> {
   loaderBoundPct: number;
   progress: ProgressReporter;
   signal: AbortSignal;
+  /** The services the run started (their CPU use is sampled beside each trial's). */
+  services: RunningService[];
+  /** Where the loader and the services run; a CPU in both is shared (2 cores: the database shares the loader's). */
+  pinning: { loaderCpus: number[]; serviceCpus: number[] };
   /** Starts another instance of a target, pinned and with the services' environment like the first. */
   startTarget(target: Target, options?: Pick<StartOptions, 'readyPath' | 'pollIntervalMs'>): Promise<RunningTarget>;
   /** Stores what the scenario has measured of a target so far; the results file is rewritten at once. */

@@ -20,11 +20,19 @@ export interface Claim {
   band: [number, number];
   /** The article's absolute figures, for display only. */
   articleFigures: string;
+  /** The same ratio with another target on one side, judged and shown beside the claim (Django under
+   * WSGI beside Django under ASGI): the article does not say which deployment it means. */
+  beside?: { numerator?: string; denominator?: string; why: string }[];
+  /** Set on a `beside` entry: the claim it stands beside. */
+  besideOf?: string;
 }
+
+const WSGI_BESIDE = { denominator: 'django-wsgi', why: 'Django as TechEmpower and most deployments run it (gunicorn, WSGI, sync views)' };
 
 export const CLAIMS: Claim[] = [
   {
     id: 'json-throughput',
+    beside: [WSGI_BESIDE],
     quote: 'Node.js edges JSON APIs significantly (1.2M vs Django ~880k req/sec per TechEmpower R23 benchmarks for Django 6.0).',
     prediction: 'Node.js serves ~1.4x the JSON requests/s of Django (1.2-1.3M vs 850-880k).',
     scenario: 'json',
@@ -38,6 +46,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'django-matches-node-json',
+    beside: [{ numerator: 'django-wsgi', why: WSGI_BESIDE.why }],
     quote: 'TechEmpower benchmarks show Django matching Node.js for JSON APIs (850k vs 1.2M req/sec).',
     prediction: 'Django within ~10% of Node.js on JSON throughput ("matching").',
     scenario: 'json',
@@ -50,6 +59,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'db-ops',
+    beside: [WSGI_BESIDE],
     quote: 'Django ties database ops (~450k/sec both).',
     prediction: 'Node.js and Django do about the same database operations per second (ratio ~1).',
     scenario: 'db',
@@ -62,6 +72,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'startup',
+    beside: [{ numerator: 'django-wsgi', why: WSGI_BESIDE.why }],
     quote: 'Startup Time | ~180ms (Optimized) | ~75ms (V8 / Rust core)',
     prediction: 'Django takes ~2.4x as long as Node.js to start (180 ms vs 75 ms).',
     scenario: 'startup',
@@ -98,6 +109,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'memory',
+    beside: [WSGI_BESIDE],
     quote: 'Node.js runs 20% lighter on RAM consumption at massive scale',
     prediction: 'Node.js needs ~0.8x the memory of Django at its peak under the heaviest json load.',
     scenario: 'memory',
@@ -121,3 +133,15 @@ export const CLAIMS: Claim[] = [
     articleFigures: 'Node.js / Deno ~1.3M+ req/s',
   },
 ];
+
+/** The claims with their `beside` entries expanded, each right after its claim. */
+export function withBeside(claims: Claim[]): Claim[] {
+  return claims.flatMap((c) => [
+    c,
+    ...(c.beside ?? []).map((b): Claim => {
+      const numerator = b.numerator ?? c.numerator;
+      const denominator = b.denominator ?? c.denominator;
+      return { ...c, id: `${c.id}:${numerator}/${denominator}`, prediction: `beside it, ${numerator}/${denominator}: ${b.why}`, numerator, denominator, beside: undefined, besideOf: c.id };
+    }),
+  ]);
+}

@@ -4,13 +4,17 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Scenario } from '../harness/types.ts';
+import { dbScenario } from './db.ts';
+import { fortunesScenario } from './fortunes.ts';
 import { imageSizeScenario } from './image-size.ts';
 import { jsonScenario } from './json.ts';
 import { memoryScenario } from './memory.ts';
+import { queriesScenario } from './queries.ts';
 import { startupScenario } from './startup.ts';
+import { updatesScenario } from './updates.ts';
 
 const extra = process.env.BENCH_EXTRA_SCENARIOS
   ? ((await import(pathToFileURL(path.resolve(process.env.BENCH_EXTRA_SCENARIOS)).href)) as { scenarios: Scenario[] }).scenarios
   : [];
 
-export const scenarios: Scenario[] = [...([jsonScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[]), ...extra];
+export const scenarios: Scenario[] = [...([jsonScenario, dbScenario, queriesScenario, fortunesScenario, updatesScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[]), ...extra];

@@ -3,7 +3,7 @@
 // two targets measured next to each other), its interval with the interval's real confidence level,
 // the figures behind it, the samples it rests on, and one line saying why. It reads figures through
 // the scenarios' result kinds and names no scenario.
-import { CLAIMS, type Claim } from '../../scenarios/claims.ts';
+import { CLAIMS, withBeside, type Claim } from '../../scenarios/claims.ts';
 import { kindOf } from '../results/scenario-kinds.ts';
 import { fmtRatio } from '../report/format.ts';
 import { formatLevel, pairedRatio, ratioBetweenSamples } from '../stats/intervals.ts';
@@ -68,9 +68,11 @@ export function figureOf(m: Measurement | undefined, claim: Claim, target: strin
   return typeof figure === 'string' ? `${target}: ${figure}` : figure;
 }
 
-const toSide = (target: string, f: Figure, runtime: string): Side => {
+/** One side of a claim; its detail names the deployment (server) the figure comes from. */
+const toSide = (target: string, f: Figure, results: RunResults): Side => {
   const values = f.samples.map((s) => s.value);
-  return { target, samples: values, value: median(values), unit: f.unit, detail: `${f.detail}, ${runtime}`, lowerBound: f.lowerBound };
+  const server = results.targets[target]?.server;
+  return { target, samples: values, value: median(values), unit: f.unit, detail: `${server ? `${server}; ` : ''}${f.detail}, ${results.runtime}`, lowerBound: f.lowerBound };
 };
 
 /** The ratio num/den: exact for exact figures, pair by pair where samples share keys, else between independent samples. */
@@ -136,9 +138,12 @@ export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: 
   return result('inconclusive', `too noisy: ${measured}; the interval crosses the band's edge`);
 }
 
+/** Every claim, each followed by the ratios shown beside it (see Claim.beside). */
 export function evaluateClaims(results: RunResults, claims: Claim[] = CLAIMS): ClaimVerdict[] {
   const machine = `${results.environment.cpuModel}, ${results.environment.cores} cores (${results.environment.hostname})`;
-  return claims.map((claim) => {
+  // A beside entry shows only where its target was part of the run.
+  const shown = withBeside(claims).filter((c) => !c.besideOf || (c.numerator in results.targets && c.denominator in results.targets));
+  return shown.map((claim) => {
     const ran = results.measurements.filter((m) => m.scenario === claim.scenario);
     if (ran.length === 0) return { claim, verdict: 'inconclusive', reason: `not measured: the \`${claim.scenario}\` scenario did not run`, machine };
     const find = (target: string) => ran.find((m) => m.target === target);
@@ -150,8 +155,8 @@ export function evaluateClaims(results: RunResults, claims: Claim[] = CLAIMS): C
     return {
       claim,
       ...judge(claim, num, den),
-      numerator: toSide(claim.numerator, num, results.runtime),
-      denominator: toSide(claim.denominator, den, results.runtime),
+      numerator: toSide(claim.numerator, num, results),
+      denominator: toSide(claim.denominator, den, results),
       source: `results.json: ${claim.scenario}/${claim.numerator} and ${claim.scenario}/${claim.denominator}`,
       machine,
     };

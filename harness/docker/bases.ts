@@ -1,6 +1,7 @@
 // Base images: the official one when it is present or can be pulled; otherwise a local equivalent
 // built from Debian with debootstrap (trixie: Python 3.13, which Django 6 accepts), trimmed like
-// the slim images, with Node.js and Deno binaries taken from the npm registry.
+// the slim images, with Node.js and Deno binaries taken from the npm registry. The 'debian' base
+// is that trimmed Debian itself, for images that install their software with apt (PostgreSQL).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,7 +15,7 @@ import { buildImage, imageExists } from './build.ts';
 import type { Engine } from './engine.ts';
 import { labels } from './labels.ts';
 
-export type BaseKey = 'python' | 'node' | 'deno';
+export type BaseKey = 'python' | 'node' | 'deno' | 'debian';
 
 export interface ResolvedBase {
   key: BaseKey;
@@ -45,6 +46,8 @@ export function baseRefs(key: BaseKey): { official: string; local: string } {
       return { official: 'docker.io/library/node:24-slim', local: `localhost/bench-local/node:${v.node}-slim-trixie` };
     case 'deno':
       return { official: `docker.io/denoland/deno:${v.deno}`, local: `localhost/bench-local/deno:${v.deno}-trixie` };
+    case 'debian':
+      return { official: 'docker.io/library/debian:trixie-slim', local: DEBIAN_IMAGE };
   }
 }
 
@@ -123,6 +126,7 @@ function npmArch(): string {
 
 async function buildLocalBase(engine: Engine, key: BaseKey, ref: string, log: (line: string) => void): Promise<void> {
   await buildDebian(engine, log);
+  if (key === 'debian') return; // the debootstrapped image is this base
   const ctx = fs.mkdtempSync(path.join(os.tmpdir(), `bench-base-${key}-`));
   try {
     fs.copyFileSync(path.join(PROJECT_ROOT, `docker/bases/${key}.Dockerfile`), path.join(ctx, 'Dockerfile'));
@@ -162,4 +166,4 @@ export async function ensureBase(engine: Engine, key: BaseKey, log: (line: strin
   return { key, ref: refs.local, origin: 'local' };
 }
 
-export const BASE_KEYS: BaseKey[] = ['python', 'node', 'deno'];
+export const BASE_KEYS: BaseKey[] = ['python', 'node', 'deno', 'debian'];

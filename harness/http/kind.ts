@@ -2,7 +2,7 @@
 // figures, all computed from the stored trials. One factory serves json and the database endpoints.
 import { fmtInt, fmtInterval, fmtMiB, fmtMs, fmtPct } from '../report/format.ts';
 import { vegaLite } from '../report/vega.ts';
-import type { ChartSpec, Figure, Measurement, ResultKind, Section, Series } from '../types.ts';
+import type { ChartSpec, Figure, Measurement, ResultKind, RunResults, Section, Series } from '../types.ts';
 import { httpResultSchema, levelLabel, type HttpResult, type HttpTrial } from './schema.ts';
 import { bestLevel, byLevel, summarizeHttp, summarizeLevel } from './summary.ts';
 
@@ -12,6 +12,18 @@ export interface HttpKindOptions {
   /** What is measured, e.g. "JSON throughput". */
   title: string;
   endpoint: string;
+  /** Other HTTP scenarios whose throughput the section shows beside this one's, per target (the
+   * database scenarios beside json). */
+  beside?: string[];
+}
+
+/** A target's throughput in an HTTP scenario for the "beside" table: at the parameters of the last
+ * level (queries=20), the best connection level. */
+function headline(r: HttpResult): { rps: number; label: string; limited: boolean } | undefined {
+  const last = r.levels.at(-1);
+  const groups = byLevel(r.trials).filter((g) => JSON.stringify(g.level.params ?? {}) === JSON.stringify(last?.params ?? {}));
+  const best = bestLevel(groups.map((g) => summarizeLevel(g.level, g.trials)));
+  return best && { rps: best.rps.median, label: best.label, limited: best.loaderBoundTrials + best.sharedSaturatedTrials > 0 };
 }
 
 const resultOf = (m: Measurement): HttpResult | undefined => m.result as HttpResult | undefined;
@@ -63,10 +75,10 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
 
     summaryLine(r) {
       const best = bestLevel(summarizeHttp(r.trials));
-      return best ? `${fmtInt(best.rps.median)} req/s [${fmtInterval(best.rps.ci, fmtInt)}] at ${best.label} connections${best.loaderBoundTrials ? ' (loader-bound)' : ''}` : 'no trials';
+      return best ? `${fmtInt(best.rps.median)} req/s [${fmtInterval(best.rps.ci, fmtInt)}] at ${best.label} connections${best.loaderBoundTrials ? ' (loader-bound)' : best.sharedSaturatedTrials ? ' (shared loader/service CPU saturated)' : ''}` : 'no trials';
     },
 
-    section(measurements: Measurement[]): Section {
+    section(measurements: Measurement[], run: RunResults): Section {
       const measured = measurements.flatMap((m) => (resultOf(m)?.trials.length ? [{ m, r: resultOf(m)! }] : []));
       const section: Section = { paragraphs: [], tables: [], warnings: [] };
       const first = measured[0]?.r;
@@ -83,6 +95,17 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
       );
       const rows: string[][] = [];
       const open = first.mode === 'open';
+      const serviceNames = [...new Set(measured.flatMap(({ r }) => r.trials.flatMap((t) => (t.services ?? []).map((x) => x.name))))];
+      if (serviceNames.length) {
+        const { loaderCpus, serviceCpus } = run.environment.pinning;
+        const shared = loaderCpus.filter((c) => serviceCpus.includes(c));
+        section.paragraphs.push(
+          `${serviceNames.join(' and ')} ran on CPU${serviceCpus.length > 1 ? 's' : ''} ${serviceCpus.join(',')}` +
+            (shared.length
+              ? `, **shared with the loader** (this machine has too few CPUs to give it its own): its CPU use is in the table beside the target's, "loader CPUs busy" is how busy the loader's CPUs were with everything on them (from /proc/stat), and a trial in which that shared CPU was saturated is flagged: its figure may be limited by that core, not by the target, and counts as a lower bound.`
+              : `, apart from the target's and the loader's: its CPU use is in the table beside the target's.`),
+        );
+      }
       const best: { target: string; s: ReturnType<typeof summarizeLevel> }[] = [];
       for (const { m, r } of measured) {
         const summaries = summarizeHttp(r.trials);
@@ -100,6 +123,11 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
             fmtMs(s.latencyMs.p999),
             fmtMiB(s.memoryBytesPeak),
             s.targetCpuPct === null ? 'n/a' : `${s.targetCpuPct.toFixed(0)}%`,
+            ...serviceNames.map((name) => {
+              const cpu = s.serviceCpuPct.find((x) => x.name === name)?.cpuPct;
+              return cpu === undefined || cpu === null ? 'n/a' : `${cpu.toFixed(0)}%`;
+            }),
+            ...(serviceNames.length ? [s.loaderCpusBusyPct === null ? 'n/a' : `${s.loaderCpusBusyPct.toFixed(0)}%`, s.sharedSaturatedTrials ? `yes (${s.sharedSaturatedTrials}/${s.rps.n})` : 'no'] : []),
             s.loaderBoundTrials ? `yes (${s.loaderBoundTrials}/${s.rps.n})` : 'no',
             String(s.errors),
           ]);
@@ -109,7 +137,7 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
         if (top) best.push({ target: m.target, s: top });
       }
       section.tables.push({
-        header: ['target', 'connections', 'req/s (median)', 'interval (level)', ...(open ? ['sent/s (median)'] : []), 'CV', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'peak memory', 'target CPU', 'loader-bound', 'errors'],
+        header: ['target', 'connections', 'req/s (median)', 'interval (level)', ...(open ? ['sent/s (median)'] : []), 'CV', 'p50 ms', 'p90 ms', 'p99 ms', 'p99.9 ms', 'peak memory', 'target CPU', ...serviceNames.map((n) => `${n} CPU`), ...(serviceNames.length ? ['loader CPUs busy', 'shared CPU saturated'] : []), 'loader-bound', 'errors'],
         rows,
       });
       if (best.length > 1) {
@@ -118,7 +146,26 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
         section.tables.push({
           caption: `Best level per target, relative to the fastest (${leader.target}). A loader-bound figure is a lower bound of the server's capacity. The claims table gives ratios taken pair by pair from trials of the same round.`,
           header: ['target', 'best req/s', 'at connections', 'relative', 'loader-bound'],
-          rows: best.map((b) => [b.target, fmtInt(b.s.rps.median), b.s.label, `${((b.s.rps.median / leader.s.rps.median) * 100).toFixed(1)}%`, b.s.loaderBoundTrials ? 'yes' : 'no']),
+          rows: best.map((b) => [b.target, fmtInt(b.s.rps.median), b.s.label, `${((b.s.rps.median / leader.s.rps.median) * 100).toFixed(1)}%`, b.s.loaderBoundTrials ? 'yes' : b.s.sharedSaturatedTrials ? 'shared CPU saturated' : 'no']),
+        });
+      }
+      const beside = [o.scenario, ...(o.beside ?? [])];
+      if (o.beside?.length) {
+        const of = (scenario: string, target: string) => {
+          const m = run.measurements.find((x) => x.scenario === scenario && x.target === target && x.status === 'ok');
+          const r = m && (m.result as HttpResult | undefined);
+          return r?.trials.length ? headline(r) : undefined;
+        };
+        const cell = (h: ReturnType<typeof headline>) => (h ? `${fmtInt(h.rps)} (${h.label})${h.limited ? ' ≥' : ''}` : 'n/a');
+        const rowsBeside = measured.map(({ m }) => {
+          const own = of(o.scenario, m.target);
+          const json = of(o.beside![0]!, m.target);
+          return [m.target, ...beside.map((sc) => cell(of(sc, m.target))), own && json ? `${((own.rps / json.rps) * 100).toFixed(1)}%` : 'n/a'];
+        });
+        section.tables.push({
+          caption: `Throughput per target across scenarios: median req/s at each scenario's best connection level (for queries and updates, at the most queries per request), "≥" where the loader or the shared CPU limited it. The last column is ${o.scenario} as a share of ${o.beside[0]}. Each scenario's own section has the intervals.`,
+          header: ['target', ...beside.map((sc) => `${sc} req/s`), `${o.scenario} / ${o.beside[0]}`],
+          rows: rowsBeside,
         });
       }
       return section;
@@ -189,7 +236,7 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
         samples: trials.map((t) => ({ value: t.rps, pairKey: `round ${t.round}`, ...(t.startedAt && { at: t.startedAt }) })),
         unit: 'req/s',
         detail: `best level, ${best.label} connections, ${trials.length} trials${r.schedule === 'interleaved' ? '' : ', not interleaved'}`,
-        lowerBound: trials.some((t) => t.loaderBound),
+        lowerBound: trials.some((t) => t.loaderBound || t.sharedCpuSaturated === true),
         pairable: r.schedule === 'interleaved',
       };
     },

@@ -1,7 +1,7 @@
 // An HTTP load scenario as a short declaration: the endpoint (with {param} placeholders), its
 // levels, its contract checks and the services it needs. Trials, interleaving, resource sampling,
 // loader-bound flags and the result kind come from here.
-import type { CheckResult, Endpoint, LoadShape, RunningTarget, Scenario, ServiceDeclaration, VerifyContext } from '../types.ts';
+import type { CheckResult, Endpoint, LoadShape, ProfileName, RunningTarget, Scenario, ServiceDeclaration, VerifyContext } from '../types.ts';
 import { httpResultKind } from './kind.ts';
 import type { HttpLevel, HttpResult } from './schema.ts';
 import { plannedHttpSeconds, runHttpTrials } from './trials.ts';
@@ -16,8 +16,10 @@ export interface HttpScenarioDeclaration {
   requires: Endpoint[];
   services?: ServiceDeclaration[];
   verify(running: RunningTarget, ctx: VerifyContext): Promise<CheckResult[]>;
-  /** Load levels for a load shape (default: one per connection count). */
-  levels?(load: LoadShape): HttpLevel[];
+  /** Load levels for a load shape and profile (default: one per connection count). */
+  levels?(load: LoadShape, profile: ProfileName): HttpLevel[];
+  /** Other HTTP scenarios whose throughput the report shows beside this one's. */
+  beside?: string[];
 }
 
 export function httpScenario(d: HttpScenarioDeclaration): Scenario<HttpResult> {
@@ -28,9 +30,9 @@ export function httpScenario(d: HttpScenarioDeclaration): Scenario<HttpResult> {
     requires: d.requires,
     ...(d.services && { services: d.services }),
     schedule: 'interleaved',
-    kind: httpResultKind({ scenario: d.name, title: d.title, endpoint: d.endpoint }),
+    kind: httpResultKind({ scenario: d.name, title: d.title, endpoint: d.endpoint, ...(d.beside && { beside: d.beside }) }),
     verify: d.verify,
-    plannedSeconds: (load, _profile, targets) => plannedHttpSeconds({ levels: levels(load), load }, targets),
-    run: (targets, ctx) => runHttpTrials(targets, ctx, { endpoint: d.endpoint, levels: levels(ctx.load), load: ctx.load }),
+    plannedSeconds: (load, profile, targets) => plannedHttpSeconds({ levels: levels(load, profile), load }, targets),
+    run: (targets, ctx) => runHttpTrials(targets, ctx, { endpoint: d.endpoint, levels: levels(ctx.load, ctx.profile), load: ctx.load }),
   };
 }

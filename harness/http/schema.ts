@@ -40,6 +40,12 @@ export const httpTrialSchema = z.object({
   histogramUs: z.string().optional(),
   /** Open loop: the rate of requests actually sent. */
   achievedRate: z.number().optional(),
+  /** CPU used by each service during the trial (a database), in percent of one core. */
+  services: z.array(z.object({ name: z.string(), cpuPct: z.number().nullable() })).optional(),
+  /** How busy each loader CPU was during the trial, whatever ran on it (loader, harness, a service sharing it), from /proc/stat. */
+  loaderCpusBusyPct: z.array(z.number().nullable()).optional(),
+  /** A CPU shared by the loader and a service was saturated: the figure may be limited by that core, not the target. */
+  sharedCpuSaturated: z.boolean().optional(),
   target: z.object({
     /** The runtime's memory figure (result.memoryLabel says which). */
     memoryBytesPeak: z.number().nullable(),

@@ -17,6 +17,12 @@ export interface LevelSummary {
   memoryBytesPeak: number | null;
   targetCpuPct: number | null;
   loaderBoundTrials: number;
+  /** Trials in which a CPU shared by the loader and a service (the database) was saturated. */
+  sharedSaturatedTrials: number;
+  /** Median CPU of each service over the trials, percent of one core. */
+  serviceCpuPct: { name: string; cpuPct: number | null }[];
+  /** Median busy percent of the busiest loader CPU (everything on it), where known. */
+  loaderCpusBusyPct: number | null;
   /** Open loop: the median rate actually sent. */
   achievedRate: number | null;
   /** Errors, timeouts and non-2xx responses, each counted once. */
@@ -43,6 +49,8 @@ export function byLevel(trials: HttpTrial[]): { level: HttpLevel; label: string;
 export function summarizeLevel(level: HttpLevel, group: HttpTrial[]): LevelSummary {
   const rps = estimate(group.map((t) => t.rps));
   const loaderBoundTrials = group.filter((t) => t.loaderBound).length;
+  const sharedSaturatedTrials = group.filter((t) => t.sharedCpuSaturated).length;
+  const serviceNames = [...new Set(group.flatMap((t) => (t.services ?? []).map((s) => s.name)))];
   const errors = group.reduce((s, t) => s + t.errors + t.timeouts + t.non2xx, 0);
   const warnings: string[] = [];
   if (rps.cv > CV_WARN) {
@@ -52,6 +60,11 @@ export function summarizeLevel(level: HttpLevel, group: HttpTrial[]): LevelSumma
   if (loaderBoundTrials > 0) {
     warnings.push(
       `${loaderBoundTrials}/${group.length} trials were loader-bound: a loader CPU was saturated, so the server's capacity is at least this figure, not this figure. Give the loader more CPUs (--loader-cpus; the harness's loader runs one worker per CPU, autocannon only one) or use --loader harness.`,
+    );
+  }
+  if (sharedSaturatedTrials > 0) {
+    warnings.push(
+      `${sharedSaturatedTrials}/${group.length} trials saturated the CPU that the loader shares with ${serviceNames.join(' and ')}: the figure may be limited by that core rather than by the target, so it is a lower bound. On a machine with 4 or more CPUs the services get a CPU of their own (--service-cpus).`,
     );
   }
   if (errors > 0) warnings.push(`${errors} errors, timeouts or non-2xx responses during the trials.`);
@@ -70,6 +83,9 @@ export function summarizeLevel(level: HttpLevel, group: HttpTrial[]): LevelSumma
     targetCpuPct: medianOrNull(group.map((t) => t.target.cpuPct)),
     achievedRate: medianOrNull(group.map((t) => t.achievedRate ?? null)),
     loaderBoundTrials,
+    sharedSaturatedTrials,
+    serviceCpuPct: serviceNames.map((name) => ({ name, cpuPct: medianOrNull(group.map((t) => t.services?.find((s) => s.name === name)?.cpuPct ?? null)) })),
+    loaderCpusBusyPct: medianOrNull(group.map((t) => (t.loaderCpusBusyPct?.length ? Math.max(...t.loaderCpusBusyPct.map((x) => x ?? 0)) : null))),
     errors,
     warnings,
   };

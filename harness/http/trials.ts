@@ -5,6 +5,7 @@
 import { assertAlive } from '../run/alive.ts';
 import { guarded } from '../run/guard.ts';
 import { rotation } from '../run/rotation.ts';
+import { busyPct, readCpuTimes } from '../runtime/cpu-busy.ts';
 import { monitorResources } from '../runtime/resource-monitor.ts';
 import type { HttpLoader, LoadShape, RunningTarget, ScenarioContext } from '../types.ts';
 import { levelLabel, levelPath, type HttpLevel, type HttpResult, type HttpTrial } from './schema.ts';
@@ -74,14 +75,26 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
       for (const [position, t] of order.entries()) {
         await guard(t, async () => {
           const monitor = monitorResources(t, t.statsIntervalMs);
+          const serviceMonitors = ctx.services.map((s) => ({ name: s.service.name, monitor: monitorResources(s, t.statsIntervalMs) }));
+          let cpuBefore: ReturnType<typeof readCpuTimes> = null;
           const startedAt = new Date().toISOString();
+          const onStart = () => {
+            monitor.start();
+            for (const s of serviceMonitors) s.monitor.start();
+            cpuBefore = readCpuTimes();
+          };
+          const stopMonitors = () => Promise.all(serviceMonitors.map(async (s) => ({ name: s.name, cpuPct: (await s.monitor.stop()).cpuPct })));
           const result = await loader
-            .run({ url: url(t), connections: level.connections, durationS: load.durationS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) }, ctx.signal, () => monitor.start())
+            .run({ url: url(t), connections: level.connections, durationS: load.durationS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) }, ctx.signal, onStart)
             .catch(async (error: unknown) => {
               await monitor.stop();
+              await stopMonitors();
               throw error;
             });
+          const loaderBusy = busyPct(cpuBefore, readCpuTimes(), ctx.pinning.loaderCpus);
           const use = await monitor.stop();
+          const services = await stopMonitors();
+          const shared = sharedCpuSaturated(ctx.pinning, loaderBusy, services.length > 0, ctx.loaderBoundPct);
           // A target that died during the trial measured its own death: the trial is not kept.
           await assertAlive(t);
           const loaderBound = result.loaderCpuPct !== null && result.loaderCpuPct >= ctx.loaderBoundPct;
@@ -104,17 +117,28 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
             loaderBound,
             ...(result.histogramUs && { histogramUs: result.histogramUs }),
             ...(result.achievedRate !== undefined && { achievedRate: result.achievedRate }),
+            ...(services.length && { services }),
+            loaderCpusBusyPct: loaderBusy,
+            ...(services.length && { sharedCpuSaturated: shared }),
             target: use,
           };
           const r = results.get(t)!;
           r.trials.push(trial);
           ctx.save(t.target.decl.name, r);
           const bad = result.errors + result.timeouts + result.non2xx;
+          const serviceCpu = services.map((s) => `, ${s.name} CPU ${s.cpuPct?.toFixed(0) ?? '?'}%`).join('');
           progress.info(
-            `${t.target.decl.name}: ${fmtRps(result.rps)} req/s, p99 ${result.latencyMs.p99} ms, target CPU ${use.cpuPct?.toFixed(0) ?? '?'}%, loader CPU ${result.loaderCpuPct?.toFixed(0) ?? '?'}%${loaderBound ? ' (loader-bound)' : ''}${bad ? `, ${bad} errors` : ''}`,
+            `${t.target.decl.name}: ${fmtRps(result.rps)} req/s, p99 ${result.latencyMs.p99} ms, target CPU ${use.cpuPct?.toFixed(0) ?? '?'}%, loader CPU ${result.loaderCpuPct?.toFixed(0) ?? '?'}%${serviceCpu}${loaderBound ? ' (loader-bound)' : ''}${shared ? ' (shared loader/service CPU saturated)' : ''}${bad ? `, ${bad} errors` : ''}`,
           );
         });
       }
     }
   }
+}
+
+/** Whether a CPU that the loader shares with a service was busy at or above the loader-bound
+ * threshold: the loader and the service then competed for it, so the trial may measure that core. */
+export function sharedCpuSaturated(pinning: { loaderCpus: number[]; serviceCpus: number[] }, loaderBusy: (number | null)[], hasServices: boolean, thresholdPct: number): boolean {
+  if (!hasServices) return false;
+  return pinning.loaderCpus.some((cpu, i) => pinning.serviceCpus.includes(cpu) && (loaderBusy[i] ?? 0) >= thresholdPct);
 }

@@ -34,5 +34,5 @@ export function fmtValue(value: number, unit: string): string {
 
 /** One side of a claim, with where its figure comes from, so that a verdict traces to its measurements. */
 export function sideFigure(side: { target: string; value: number; unit: string; lowerBound: boolean; detail: string }): string {
-  return `${side.target} ${fmtValue(side.value, side.unit)}${side.lowerBound ? ' (loader-bound: at least)' : ''} [${side.detail}]`;
+  return `${side.target} ${fmtValue(side.value, side.unit)}${side.lowerBound ? ' (at least: the loader or its CPU was saturated)' : ''} [${side.detail}]`;
 }

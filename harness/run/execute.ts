@@ -205,6 +205,8 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         loaderBoundPct: o.loaderBoundPct,
         progress,
         signal: o.signal,
+        services: [...services.values()],
+        pinning: { loaderCpus: o.cpus.loaderCpus, serviceCpus: o.cpus.serviceCpus },
         startTarget: async (target, options = {}) => {
           const r = await runtime.start(target, startOptions(options));
           instances.add(r);

@@ -3,7 +3,7 @@
 // Every container is labelled, registered with the reaper, and removed when it stops.
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { ensureBase, type ResolvedBase } from '../docker/bases.ts';
+import { ensureBase, type BaseKey, type ResolvedBase } from '../docker/bases.ts';
 import { buildImage, imageExists } from '../docker/build.ts';
 import { contextHash, packContext } from '../docker/context.ts';
 import type { Engine } from '../docker/engine.ts';
@@ -69,7 +69,7 @@ export class DockerRuntime implements Runtime {
   }
 
   /** Builds (or finds, by the hash of its context) the image of a target or a service. */
-  private async build(name: string, dir: string, dockerfileRel: string, baseName: 'python' | 'node' | 'deno', what: string, log: (line: string) => void): Promise<Built> {
+  private async build(name: string, dir: string, dockerfileRel: string, baseName: BaseKey, what: string, log: (line: string) => void): Promise<Built> {
     const base = await ensureBase(this.engine, baseName, log, { preferLocal: this.options.preferLocalBases });
     const baseId = (await this.docker().getImage(base.ref).inspect()).Id;
     const dockerfile = path.join(PROJECT_ROOT, dockerfileRel);
@@ -230,8 +230,7 @@ export class DockerRuntime implements Runtime {
   async startService(service: ServiceDeclaration, o: { cpus: number[]; readyTimeoutMs: number; log: (line: string) => void }): Promise<RunningService> {
     const d = service.docker;
     if (!d) throw new UserError(`The ${service.name} service cannot run as a container.`, 'Use --runtime local.');
-    const dockerfile = path.join(PROJECT_ROOT, d.dockerfile);
-    const { tag, base } = await this.build(`service-${service.name}`, path.dirname(dockerfile), d.dockerfile, d.base, `the image of service ${service.name}`, o.log);
+    const { tag, base } = await this.build(`service-${service.name}`, serviceContext(d.dockerfile), d.dockerfile, d.base, `the image of service ${service.name}`, o.log);
     const port = await freePort(HOST);
     const endpoint = { host: HOST, port };
     const startedAt = new Date().toISOString();
@@ -289,6 +288,15 @@ export class DockerRuntime implements Runtime {
   async shutdown(): Promise<void> {
     await Promise.all([...this.running].map((r) => r.stop()));
   }
+}
+
+/** A service's build context: the folder named like its Dockerfile (docker/postgres/ for
+ * docker/postgres.Dockerfile) when there is one, so that its image is rebuilt only when its own
+ * files change; else the Dockerfile's folder. */
+export function serviceContext(dockerfileRel: string): string {
+  const dockerfile = path.join(PROJECT_ROOT, dockerfileRel);
+  const own = path.join(path.dirname(dockerfile), path.basename(dockerfile, '.Dockerfile'));
+  return own !== dockerfile && fs.existsSync(own) && fs.statSync(own).isDirectory() ? own : path.dirname(dockerfile);
 }
 
 /** Resolves when the container stops running. Watches its main process in /proc (no engine call:

@@ -26,7 +26,7 @@ export function summarizeSamples(samples: ResourceSample[]): ResourceUse {
 }
 
 /** Samples `running` every `intervalMs` from start() until stop(); stop() without start() gives nulls. */
-export function monitorResources(running: RunningTarget, intervalMs = 250): { start(): void; stop(): Promise<ResourceUse> } {
+export function monitorResources(running: Pick<RunningTarget, 'stats'>, intervalMs = 250): { start(): void; stop(): Promise<ResourceUse> } {
   const samples: ResourceSample[] = [];
   const take = async () => {
     const s = await running.stats();

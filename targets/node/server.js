@@ -1,27 +1,113 @@
 // node:http as Node.js services are written without a framework: one process per CPU with
-// cluster (WORKERS of them), the primary only supervises.
+// cluster (WORKERS of them), the primary only supervises. The database endpoints use postgres.js
+// with one pool per worker process (DB_POOL_SIZE connections at most), created on the first
+// database request so that /json and /health need no database.
 import cluster from 'node:cluster';
 import http from 'node:http';
+import postgres from 'postgres';
 
 const workers = Number(process.env.WORKERS ?? 1);
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
+const poolSize = Number(process.env.DB_POOL_SIZE ?? 10);
+
+const SERVER = 'node';
+const MAX_QUERIES = 500;
+const WORLD_ROWS = 10000;
+
+class NoDatabaseError extends Error {}
+
+let sql = null;
+function db() {
+  if (sql) return sql;
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new NoDatabaseError('DATABASE_URL is not set: this target was started without a database, so the database endpoints cannot answer.');
+  // postgres.js prepares each statement once per connection (its default) and keeps the
+  // connections open for the life of the process.
+  sql = postgres(url, { max: poolSize });
+  return sql;
+}
+
+const randomId = () => 1 + Math.floor(Math.random() * WORLD_ROWS);
+
+/** TechEmpower's rule: missing, not an integer or below 1 → 1; above 500 → 500. */
+function queryCount(url) {
+  const q = url.indexOf('?');
+  const raw = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('queries');
+  if (raw === null || !/^[+-]?\d+$/.test(raw.trim())) return 1;
+  return Math.min(Math.max(Number(raw), 1), MAX_QUERIES);
+}
+
+async function randomWorld() {
+  const [row] = await db()`SELECT id, randomnumber AS "randomNumber" FROM world WHERE id = ${randomId()}`;
+  return row;
+}
+
+/** N rows, each read by its own query; the queries run concurrently on the pool. */
+function randomWorlds(n) {
+  const reads = new Array(n);
+  for (let i = 0; i < n; i++) reads[i] = randomWorld();
+  return Promise.all(reads);
+}
+
+async function updateWorlds(n) {
+  const rows = await randomWorlds(n);
+  // One new number per distinct id (the same id can be drawn twice), written by one batched
+  // UPDATE in id order, so that concurrent requests take the row locks in the same order.
+  const fresh = new Map();
+  for (const row of rows) fresh.set(row.id, randomId());
+  for (const row of rows) row.randomNumber = fresh.get(row.id);
+  const values = [...fresh].sort((a, b) => a[0] - b[0]);
+  await db()`UPDATE world SET randomnumber = v.r::int FROM (VALUES ${db()(values)}) AS v (id, r) WHERE world.id = v.id::int`;
+  return rows;
+}
+
+const escapes = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => escapes[c]);
+
+async function fortunesPage() {
+  const fortunes = [...(await db()`SELECT id, message FROM fortune`)];
+  fortunes.push({ id: 0, message: 'Additional fortune added at request time.' });
+  fortunes.sort((a, b) => (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return `<!DOCTYPE html><html><head><title>Fortunes</title></head><body><table><tr><th>id</th><th>message</th></tr>${fortunes
+    .map((f) => `<tr><td>${f.id}</td><td>${escapeHtml(f.message)}</td></tr>`)
+    .join('')}</table></body></html>`;
+}
+
+// Node sends Date itself; Server and Content-Length are set here.
+function send(res, status, type, body) {
+  res.writeHead(status, { Server: SERVER, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+const sendJson = (res, value) => send(res, 200, 'application/json', JSON.stringify(value));
+
+function fail(res, error) {
+  if (!(error instanceof NoDatabaseError)) console.error(error);
+  if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', error instanceof NoDatabaseError ? error.message : `database error: ${error.message}`);
+}
 
 function serve() {
   http
     .createServer((req, res) => {
-      if (req.url === '/json') {
+      const url = req.url;
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      if (path === '/json') {
         // A new object serialized per request, as TechEmpower's rules require.
-        const body = JSON.stringify({ message: 'Hello, World!' });
-        // Node sends Date itself; Server and Content-Length are set here.
-        res.writeHead(200, { Server: 'node', 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
-        res.end(body);
-      } else if (req.url === '/health') {
-        res.writeHead(200, { Server: 'node', 'Content-Type': 'text/plain', 'Content-Length': 2 });
-        res.end('ok');
+        sendJson(res, { message: 'Hello, World!' });
+      } else if (path === '/db') {
+        randomWorld().then((row) => sendJson(res, row), (error) => fail(res, error));
+      } else if (path === '/queries') {
+        randomWorlds(queryCount(url)).then((rows) => sendJson(res, rows), (error) => fail(res, error));
+      } else if (path === '/updates') {
+        updateWorlds(queryCount(url)).then((rows) => sendJson(res, rows), (error) => fail(res, error));
+      } else if (path === '/fortunes') {
+        fortunesPage().then((html) => send(res, 200, 'text/html; charset=utf-8', html), (error) => fail(res, error));
+      } else if (path === '/health') {
+        send(res, 200, 'text/plain', 'ok');
       } else {
-        res.writeHead(404, { Server: 'node', 'Content-Type': 'text/plain', 'Content-Length': 9 });
-        res.end('not found');
+        send(res, 404, 'text/plain', 'not found');
       }
     })
     .listen(port, host);

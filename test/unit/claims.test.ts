@@ -149,6 +149,28 @@ describe('evaluating the claims of a run', () => {
     expect(v.reason).toBe('not measured: node was invalid: contract check failed: body');
   });
 
+  it('shows django-wsgi beside django where it ran, judged on its own pairs, and names each side\'s deployment', () => {
+    const r = fakeResults();
+    r.targets['django-wsgi'] = { name: 'django-wsgi', title: 'Django (WSGI)', language: 'python', framework: 'Django', server: 'gunicorn (gthread)', baseline: false, versions: {} };
+    r.measurements = [
+      measurement('node', 'db', httpResult(rounds(64, [1000, 1100, 900, 1000]))),
+      measurement('django', 'db', httpResult(rounds(64, [100, 110, 90, 100], 10))),
+      measurement('django-wsgi', 'db', httpResult(rounds(64, [1000, 1100, 900, 1000], 20))),
+    ];
+    const verdicts = evaluateClaims(r);
+    const ids = verdicts.map((v) => v.claim.id);
+    // Each beside entry follows its claim.
+    expect(ids.indexOf('db-ops:node/django-wsgi')).toBe(ids.indexOf('db-ops') + 1);
+    const asgi = verdicts.find((v) => v.claim.id === 'db-ops')!;
+    const wsgi = verdicts.find((v) => v.claim.id === 'db-ops:node/django-wsgi')!;
+    expect(asgi).toMatchObject({ verdict: 'refuted', ratio: { value: 10 } });
+    expect(wsgi).toMatchObject({ verdict: 'supported', ratio: { value: 1 }, claim: { besideOf: 'db-ops' } });
+    expect(asgi.denominator!.detail).toMatch(/^uvicorn; /);
+    expect(wsgi.denominator!.detail).toMatch(/^gunicorn \(gthread\); /);
+    // Without django-wsgi in the run, no beside entry is shown.
+    expect(evaluateClaims(fakeResults()).map((v) => v.claim.id)).toEqual(CLAIMS.map((c) => c.id));
+  });
+
   it('is a pure function of the results', () => {
     const r = withLifecycle();
     expect(JSON.stringify(evaluateClaims(r))).toBe(JSON.stringify(evaluateClaims(structuredClone(r))));

@@ -6,7 +6,7 @@ import { UserError } from '../../harness/errors.ts';
 import { renderMarkdown } from '../../harness/report/markdown.ts';
 import { readResults, resolveResultsFile, ResultsStore, markLatest } from '../../harness/results/store.ts';
 import { runResultsSchema } from '../../harness/schema.ts';
-import { fakeLifecycle, fakeResults } from '../fixtures/results.ts';
+import { fakeLifecycle, fakeResults, httpResult, measurement, rounds } from '../fixtures/results.ts';
 
 describe('markdown report', () => {
   const md = renderMarkdown(fakeResults());
@@ -42,7 +42,7 @@ describe('markdown report', () => {
   });
 
   it('says where each claim figure comes from', () => {
-    expect(md).toContain('node 33,000 req/s (loader-bound: at least) [best level, 128 connections, 1 trials, local]; django 860 req/s [best level, 16 connections, 3 trials, local]');
+    expect(md).toContain('node 33,000 req/s (at least: the loader or its CPU was saturated) [node:http; best level, 128 connections, 1 trials, local]; django 860 req/s [uvicorn; best level, 16 connections, 3 trials, local]');
     expect(md).toContain('- json-throughput: results.json: json/node and json/django; pairs round 1: 38.8; the two samples of a pair were taken at most 230 s apart.');
   });
 
@@ -56,6 +56,29 @@ describe('markdown report', () => {
     const before = structuredClone(results);
     expect(renderMarkdown(results)).toBe(md);
     expect(results).toEqual(before);
+  });
+});
+
+describe('markdown report of a database scenario', () => {
+  const r = fakeResults();
+  const pg = (cpuPct: number, busy: number, saturated: boolean) => ({ services: [{ name: 'postgres', cpuPct }], loaderCpusBusyPct: [busy], sharedCpuSaturated: saturated });
+  r.measurements.push(
+    measurement('node', 'db', httpResult(rounds(128, [9000, 9100, 8900], 0, pg(60, 98, true)), { endpoint: '/db' })),
+    measurement('django', 'db', httpResult(rounds(128, [600, 610, 590], 10, pg(8, 40, false)), { endpoint: '/db' })),
+  );
+  const md = renderMarkdown(r);
+
+  it("puts the database's CPU beside the target's, says it shares the loader's CPU, and flags trials that saturated it", () => {
+    expect(md).toContain('postgres ran on CPU 0, **shared with the loader**');
+    expect(md).toMatch(/\| node \| 128 \| 9,000 \|.*\| 99% \| 60% \| 98% \| yes \(3\/3\) \| no \| 0 \|/);
+    expect(md).toMatch(/\| django \| 128 \| 600 \|.*\| 99% \| 8% \| 40% \| no \| no \| 0 \|/);
+    expect(md).toMatch(/node @ 128: 3\/3 trials saturated the CPU that the loader shares with postgres/);
+  });
+
+  it('sets database throughput beside JSON throughput per target', () => {
+    expect(md).toMatch(/\| target \| db req\/s \| json req\/s \| queries req\/s \| fortunes req\/s \| updates req\/s \| db \/ json \|/);
+    expect(md).toMatch(/\| node \| 9,000 \(128\) ≥ \| 33,000 \(128\) ≥ \| n\/a \| n\/a \| n\/a \| 27\.3% \|/);
+    expect(md).toMatch(/\| django \| 600 \(128\) \| 860 \(16\) \| n\/a \| n\/a \| n\/a \| 69\.8% \|/);
   });
 });
 

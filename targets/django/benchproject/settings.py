@@ -1,4 +1,8 @@
-"""Settings for the benchmark's Django target: a production-style JSON API.
+"""Settings for the benchmark's Django targets: a production-style JSON and HTML API.
+
+These are the ASGI settings (the django target: async views on uvicorn, the async ORM, psycopg's
+connection pool); settings_wsgi.py changes what differs for the django-wsgi target (gunicorn, sync
+views, persistent connections).
 
 DEBUG is off and the middleware a JSON API keeps in production is kept. Sessions, auth, CSRF and
 messages are left out because this API has no users, forms or cookies (a JSON API behind token
@@ -7,6 +11,8 @@ auth would not run them either); the admin and its apps go with them.
 
 import os
 from pathlib import Path
+
+from .database import DB_POOL_SIZE, connection_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -29,8 +35,40 @@ MIDDLEWARE = [
 ROOT_URLCONF = "benchproject.urls"
 ASGI_APPLICATION = "benchproject.asgi.application"
 
-# The database arrives with the database scenario (DATABASE_URL); /json needs none.
-DATABASES = {}
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The app's templates/ folder; with DEBUG off Django caches the compiled templates.
+        "APP_DIRS": True,
+        "OPTIONS": {},
+    },
+]
+
+# The database arrives with the database scenario (DATABASE_URL); /health and /json need none, so
+# without it there is no database and the database views say so (world/views_common.py). Django
+# connects lazily: nothing is opened before the first database query.
+#
+# Async views: Django's documentation says that under ASGI persistent connections should be
+# disabled and the backend's own pool used instead (the async ORM runs each request's queries in a
+# thread of that request, and Django's connections belong to threads). psycopg's pool requires
+# CONN_MAX_AGE = 0: a request takes a connection at its first query and gives it back when it ends
+# (request_finished). min_size = max_size: a fixed pool of DB_POOL_SIZE connections per worker
+# process, opened at the first database request, as the WSGI target's threads each keep one.
+# No CONN_HEALTH_CHECKS: with it Django makes the pool check every connection it hands out, a
+# round trip per request; a connection that broke is discarded when it is returned instead.
+_connection = connection_settings()
+DATABASES = (
+    {
+        "default": {
+            **_connection,
+            "CONN_MAX_AGE": 0,
+            "CONN_HEALTH_CHECKS": False,
+            "OPTIONS": {"pool": {"min_size": DB_POOL_SIZE, "max_size": DB_POOL_SIZE}},
+        }
+    }
+    if _connection
+    else {}
+)
 
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -1,5 +1,7 @@
 -- The TechEmpower schema and data of the endpoint contract (targets/CONTRACT.md):
 -- World(id, randomNumber) with 10,000 rows and Fortune(id, message) with 12 rows.
+-- Run by harness/services/postgres.ts through the client into database bench, in both runtimes.
+-- Unquoted names, so the tables are world(id, randomnumber) and fortune(id, message).
 CREATE TABLE World (
   id integer PRIMARY KEY,
   randomNumber integer NOT NULL DEFAULT 0
