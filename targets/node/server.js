@@ -121,3 +121,7 @@ if (workers > 1 && cluster.isPrimary) {
 } else {
   serve();
 }
+
+// Node gives SIGTERM no default action when it runs as PID 1 (in a container): exit at once, so a
+// stop does not wait out the engine's timeout. The workers end with the primary's container.
+for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));

@@ -1,5 +1,6 @@
 // The docker runtime for real, through whatever engine answers (Podman here, set up by .ci/run):
-// build the django and node images, run them, check /json, measure image size and startup,
+// build the django and node images, run them, check /json and the database endpoints against a
+// PostgreSQL container, measure image size and startup,
 // clean up, and survive a harness killed outright.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,7 @@ const harnessImages = async (kind: 'base' | 'target') => (await engine.docker.li
 describe('docker runtime', () => {
   it('builds, runs and measures django and node, then cleans up', { timeout: 1_200_000 }, async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-docker-'));
-    const r = await bench(['run', '--runtime', 'docker', '--targets', 'django,node', '--scenarios', 'json,image-size,startup,memory', '--connections', '16', '--trials', '1', '--duration', '2', '--warmup', '0', '--out', out]);
+    const r = await bench(['run', '--runtime', 'docker', '--targets', 'django,node', '--scenarios', 'json,db,updates,image-size,startup,memory', '--connections', '16', '--trials', '1', '--duration', '2', '--warmup', '0', '--out', out]);
     const results = readRun(out);
     const problems = results.measurements.filter((m) => m.status !== 'ok').map((m) => `${m.target}/${m.scenario}: ${m.status} ${m.error ?? ''}\n${(m.logTail ?? []).join('\n')}`);
     expect(problems, problems.join('\n\n')).toEqual([]);
@@ -38,6 +39,14 @@ describe('docker runtime', () => {
 
     for (const target of ['django', 'node']) {
       const get = (scenario: string) => results.measurements.find((m) => m.target === target && m.scenario === scenario)!;
+      // The database scenarios against the PostgreSQL container, contract checks included.
+      for (const scenario of ['db', 'updates']) {
+        const [dbTrial] = httpTrials(get(scenario));
+        expect(get(scenario).checks.filter((c) => c.name === 'query-count')).toMatchObject([{ status: 'pass' }]);
+        expect(dbTrial!.rps).toBeGreaterThan(0);
+        expect(dbTrial!.errors + dbTrial!.non2xx + dbTrial!.timeouts).toBe(0);
+        expect(dbTrial!.services?.[0]?.cpuPct).toBeGreaterThan(0);
+      }
       const [trial] = httpTrials(get('json'));
       expect(trial!.rps).toBeGreaterThan(0);
       expect(trial!.errors).toBe(0);
@@ -64,6 +73,8 @@ describe('docker runtime', () => {
       expect(startup.starts).toHaveLength(5);
       for (const s of startup.starts) expect(s.readyMs).toBeGreaterThan(0);
     }
+    // One PostgreSQL container for the run, from Debian's package, removed at the end (no container left, below).
+    expect(results.services).toMatchObject([{ name: 'postgres', mode: 'container', version: expect.stringMatching(/^17/), stoppedAt: expect.any(String) }]);
     expect(results.targets.node!.versions.node).toMatch(/^24\./);
     expect(results.targets.django!.versions.django).toMatch(/^(5\.2|6\.\d)/);
     expect(await harnessContainers()).toBe(0);

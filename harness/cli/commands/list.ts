@@ -19,6 +19,7 @@ export async function listCommand(argv: string[]): Promise<number> {
     const d = t.decl;
     console.log(`  ${d.name.padEnd(12)} ${d.title}${d.baseline ? ' [baseline]' : ''}`);
     console.log(`  ${''.padEnd(12)} ${d.language}, ${d.framework} on ${d.server}; endpoints: ${d.endpoints.join(' ')}`);
+    if (d.database) console.log(`  ${''.padEnd(12)} database: ${d.database.poolPerWorker} connections per worker. ${d.database.connections}`);
   }
   console.log('\nScenarios:');
   for (const s of scenarios) {
