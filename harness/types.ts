@@ -93,6 +93,8 @@ export interface ServiceDeclaration {
   ready(endpoint: ServiceEndpoint): Promise<boolean>;
   /** Run once after it is ready: schema, seed data. */
   init?(endpoint: ServiceEndpoint): Promise<void>;
+  /** The version the running server reports (recorded in results.json instead of the declared one). */
+  serverVersion?(endpoint: ServiceEndpoint): Promise<string>;
   /** The environment handed to every target, e.g. { DATABASE_URL }. */
   env(endpoint: ServiceEndpoint): Record<string, string>;
   /** As a local process: the command for a free port and a fresh data folder (removed at stop, and by the reaper). */

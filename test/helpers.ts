@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa, type Options } from 'execa';
 import type { HttpResult, HttpTrial } from '../harness/http/schema.ts';
+import { findEngine, type Engine } from '../harness/docker/engine.ts';
 import { readResults } from '../harness/results/store.ts';
 import { PROJECT_ROOT } from '../harness/targets.ts';
 import type { Measurement, RunResults } from '../harness/types.ts';
@@ -78,4 +79,11 @@ export function processesRunning(text: string): number[] {
     }
   }
   return out;
+}
+
+/** The container engine for the docker tests; without one they fail, saying how to get one. */
+export async function requireEngine(): Promise<Engine> {
+  const found = await findEngine();
+  if (!found) throw new Error('No container engine answered. Install and start one: `bash docker/setup-podman.sh` (Podman, as .ci/run does), or start Docker.');
+  return found;
 }

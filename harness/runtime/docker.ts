@@ -244,6 +244,7 @@ export class DockerRuntime implements Runtime {
     registerContainer(this.engine.socket, container.id);
     let stopped = false;
     let pid = 0;
+    let version = d.version;
     const stop = async () => {
       if (stopped) return;
       stopped = true;
@@ -261,6 +262,7 @@ export class DockerRuntime implements Runtime {
         throw new UserError(`Service ${service.name} ${ready.exit ? `exited during start (exit code ${ready.exit.code})` : `was not ready within ${o.readyTimeoutMs / 1000} s`}.`, 'Read its log lines below.', await this.logTail(container));
       }
       await service.init?.(endpoint);
+      version = (await service.serverVersion?.(endpoint)) ?? d.version;
     } catch (error) {
       await stop();
       throw error;
@@ -270,7 +272,7 @@ export class DockerRuntime implements Runtime {
       service,
       endpoint,
       env: service.env(endpoint),
-      info: { name: service.name, mode: 'container', version: d.version, cpus: o.cpus, config: service.config, source: `${tag} on ${base.origin} base ${base.ref}`, startedAt },
+      info: { name: service.name, mode: 'container', version, cpus: o.cpus, config: service.config, source: `${tag} on ${base.origin} base ${base.ref}`, startedAt },
       logs: (n) => this.logTail(container, n),
       stats: async () => {
         cgroup ??= pid > 0 ? cgroupOfPid(pid) : null;

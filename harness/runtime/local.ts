@@ -163,13 +163,14 @@ export class LocalRuntime implements Runtime {
         );
       }
       await service.init?.(endpoint);
+      const version = (await service.serverVersion?.(endpoint)) ?? cmd.version;
       const p = proc;
       let stopped = false;
       const handle: RunningService = {
         service,
         endpoint,
         env: service.env(endpoint),
-        info: { name: service.name, mode: 'process', version: cmd.version, cpus: o.cpus, config: service.config, source: cmd.source, startedAt },
+        info: { name: service.name, mode: 'process', version, cpus: o.cpus, config: service.config, source: cmd.source, startedAt },
         logs: async (tail) => p.logs.tail(tail),
         stats: async () => sampleTree(p.pgid),
         stop: async () => {

@@ -76,6 +76,16 @@ export const postgresService: ServiceDeclaration = {
     }
   },
 
+  async serverVersion(endpoint) {
+    const sql = connect(endpoint);
+    try {
+      const [row] = await sql<{ server_version: string }[]>`SHOW server_version`;
+      return row!.server_version.split(' ')[0]!; // Debian's builds add " (Debian 17.x-1)"
+    } finally {
+      await sql.end({ timeout: 5 });
+    }
+  },
+
   env: ({ host, port }) => ({ DATABASE_URL: `postgres://${USER}:${USER}@${host}:${port}/${DATABASE}` }),
 
   local: {
@@ -99,6 +109,7 @@ export const postgresService: ServiceDeclaration = {
     base: 'debian',
     // The image's start script runs initdb and the server with exactly these.
     env: (port) => ({ PG_PORT: String(port), PG_ARGS: postgresArgs().join(' '), PG_INITDB_ARGS: initdbArgs().join(' ') }),
+    // Replaced by what the running server reports (serverVersion).
     version: '17 (Debian trixie package postgresql-17)',
   },
 };

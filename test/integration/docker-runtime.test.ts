@@ -6,21 +6,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { findEngine, type Engine } from '../../harness/docker/engine.ts';
+import type { Engine } from '../../harness/docker/engine.ts';
 import { isKind, labelFilter } from '../../harness/docker/labels.ts';
 import type { ImageResult } from '../../scenarios/image-size.ts';
 import type { MemoryResult } from '../../scenarios/memory.ts';
 import type { StartupResult } from '../../scenarios/startup.ts';
-import { bench, httpTrials, readRun, waitFor } from '../helpers.ts';
+import { bench, httpTrials, readRun, requireEngine, waitFor } from '../helpers.ts';
 
 let engine: Engine;
 
 beforeAll(async () => {
-  const found = await findEngine();
-  if (!found) {
-    throw new Error('No container engine answered. Install and start one: `bash docker/setup-podman.sh` (Podman, as .ci/run does), or start Docker.');
-  }
-  engine = found;
+  engine = await requireEngine();
 });
 
 const harnessContainers = async () => (await engine.docker.listContainers({ all: true, filters: labelFilter() })).filter((c) => isKind(c.Labels, 'container')).length;

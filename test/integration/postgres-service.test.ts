@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findEngine, type Engine } from '../../harness/docker/engine.ts';
+import type { Engine } from '../../harness/docker/engine.ts';
 import { labelFilter } from '../../harness/docker/labels.ts';
 import { DockerRuntime } from '../../harness/runtime/docker.ts';
 import { LocalRuntime } from '../../harness/runtime/local.ts';
@@ -16,7 +16,7 @@ import { cachedCopy, platformPackage, probePostgres, serverUser } from '../../ha
 import { POSTGRES_CONFIG, SERVER_SETTINGS } from '../../harness/services/postgres-config.ts';
 import { connect, postgresService } from '../../harness/services/postgres.ts';
 import type { RunningService, Runtime } from '../../harness/types.ts';
-import { processesRunning, serviceDirs, waitFor } from '../helpers.ts';
+import { processesRunning, requireEngine, serviceDirs, waitFor } from '../helpers.ts';
 
 const alive = (pid: number) => {
   const stat = readProcStat(pid);
@@ -139,11 +139,7 @@ describe('postgres service, docker runtime', () => {
   let runtime: DockerRuntime;
 
   beforeAll(async () => {
-    const found = await findEngine();
-    if (!found) {
-      throw new Error('No container engine answered. Install and start one: `bash docker/setup-podman.sh` (Podman, as .ci/run does), or start Docker.');
-    }
-    engine = found;
+    engine = await requireEngine();
     runtime = new DockerRuntime(engine);
   });
   afterAll(() => runtime?.shutdown());
