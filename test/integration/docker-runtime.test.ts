@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Engine } from '../../harness/docker/engine.ts';
 import { isKind, labelFilter } from '../../harness/docker/labels.ts';
 import type { ImageResult } from '../../scenarios/image-size.ts';
@@ -84,6 +84,7 @@ describe('docker runtime', () => {
 
   it('a harness killed outright leaves no container behind', { timeout: 600_000 }, async () => {
     const child = bench(['serve', 'node', '--runtime', 'docker'], { buffer: false, stdout: 'pipe' });
+    onTestFinished(() => void child.kill('SIGKILL'));
     let url = '';
     child.stdout?.on('data', (d: Buffer) => {
       url ||= /serving at (\S+)/.exec(String(d))?.[1] ?? '';

@@ -47,7 +47,10 @@ export async function serveCommand(argv: string[]): Promise<number> {
       process.once('SIGINT', () => resolve('signal'));
       process.once('SIGTERM', () => resolve('signal'));
     });
-    const outcome = await Promise.race([stopped, running.exited]);
+    // Signal listeners and the container's unref'd exit watch do not keep Node's event loop alive:
+    // without a live handle the process would end here, and the reaper would remove the container.
+    const keepAlive = setInterval(() => {}, 2 ** 30);
+    const outcome = await Promise.race([stopped, running.exited]).finally(() => clearInterval(keepAlive));
     if (outcome !== 'signal') {
       throw new UserError(`Target "${target!.decl.name}" exited on its own (code ${outcome.code ?? outcome.signal}).`, 'Read its last log lines below.', await running.logs(30));
     }
