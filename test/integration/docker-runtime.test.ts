@@ -91,10 +91,11 @@ describe('docker runtime', () => {
     });
     expect(await waitFor(() => url !== '', 300_000, 200)).toBe(true);
     expect((await fetch(`${url}/json`)).status).toBe(200);
-    expect(await harnessContainers()).toBe(1);
+    // The target and the PostgreSQL its database endpoints need.
+    expect(await harnessContainers()).toBe(2);
     child.kill('SIGKILL');
     await child;
-    let left = 1;
+    let left = 2;
     for (let i = 0; i < 100 && left > 0; i++) {
       left = await harnessContainers();
       if (left) await new Promise((r) => setTimeout(r, 200));
