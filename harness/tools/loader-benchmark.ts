@@ -5,8 +5,6 @@
 // the commit they came from.
 //
 //   npm run loader-benchmark -- [--targets node,deno] [--connections 64] [--duration 10] [--rounds 3] [--no-readme]
-import fs from 'node:fs';
-import path from 'node:path';
 import { median } from 'simple-statistics';
 import { parseFlags } from '../cli/args.ts';
 import { parseDuration, parseList, parsePositiveInt } from '../config.ts';
@@ -23,6 +21,7 @@ import { LocalRuntime } from '../runtime/local.ts';
 import { pinProcess } from '../runtime/pin-self.ts';
 import { loadAllTargets, PROJECT_ROOT, selectByName } from '../targets.ts';
 import type { HttpLoader } from '../types.ts';
+import { replaceReadmeBlock } from './readme-block.ts';
 import { startNginx } from './reference-server.ts';
 
 const START = '<!-- loader-benchmark:start -->';
@@ -136,12 +135,7 @@ async function main(): Promise<void> {
   ].join('\n');
   console.log(block);
   if (!values['no-readme']) {
-    const readme = path.join(PROJECT_ROOT, 'README.md');
-    const text = fs.readFileSync(readme, 'utf8');
-    const start = text.indexOf(START);
-    const end = text.indexOf(END);
-    if (start < 0 || end < start) throw new UserError(`README.md has no ${START} ... ${END} markers.`, 'Add them where the result should go, or pass --no-readme.');
-    fs.writeFileSync(readme, text.slice(0, start) + block + text.slice(end + END.length));
+    replaceReadmeBlock(START, END, block);
     console.error('README.md updated.');
   }
 }
