@@ -1,4 +1,5 @@
-# The deno target: `deno serve --parallel` on the base image's Deno 2, with postgres.js from npm.
+# The deno target: `deno serve --parallel` on the base image's Deno 2, with postgres.js and
+# node-redis (broadcasts across isolates when REDIS_URL is set) from npm.
 # package.json also pins the deno npm package, which the local runtime runs; here the image's own
 # Deno runs the app, so the builder drops that package and installs the rest into node_modules
 # (Deno uses a node_modules folder next to a package.json as it is). The builder stage alone sees
@@ -21,6 +22,7 @@ USER 10001:10001
 # DENO_DIR: a folder the app's user can write (Deno keeps its compile and code caches there).
 ENV HOST=0.0.0.0 PORT=8000 WORKERS=1 DENO_NO_UPDATE_CHECK=1 DENO_NO_PROMPT=1 DENO_DIR=/tmp/deno
 EXPOSE 8000
-# --allow-net and --allow-env: postgres.js opens the database connection and reads DATABASE_URL and
-# libpq's PG* variables; `deno serve` alone may only listen.
+# --allow-net and --allow-env: postgres.js and node-redis open their connections and read
+# DATABASE_URL, REDIS_URL and libpq's PG* variables, main.ts reads WORKERS; `deno serve` alone may
+# only listen.
 CMD ["sh", "-c", "DENO_JOBS=\"$WORKERS\" exec deno serve --parallel --allow-net --allow-env --host \"$HOST\" --port \"$PORT\" main.ts"]

@@ -1,4 +1,4 @@
-# The node target: node:http with cluster and postgres.js on the base image's Node.js 24.
+# The node target: node:http with cluster, postgres.js, ws and node-redis on the base image's Node.js 24.
 # --omit=optional skips the Node binary packages that the local runtime uses: the image's own Node
 # runs the app. The builder stage alone sees .bench-build/ (a CA bundle for hosts behind a
 # TLS-inspecting proxy).

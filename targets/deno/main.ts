@@ -3,6 +3,19 @@
 // The database endpoints use postgres.js from npm (package.json, installed in node_modules): each
 // isolate evaluates this module and so holds its own pool of DB_POOL_SIZE connections, created on
 // the first database request so that /json and /health need no database.
+//
+// WebSockets: Deno's own Deno.upgradeWebSocket in the same fetch handler. /ws/echo sends each
+// message back to its sender; /ws/broadcast relays each message to every client of /ws/broadcast,
+// the sender included, exactly once. Each isolate knows only its own clients, so with several
+// isolates (WORKERS > 1) a broadcast crosses them:
+//   - by Redis pub/sub (node-redis from npm) when REDIS_URL is set: every isolate publishes to one
+//     channel and delivers only what comes back from it, the sender's isolate included; connected
+//     before the isolate serves;
+//   - otherwise by a BroadcastChannel, which Deno shares between the isolates of one process, so
+//     between `deno serve --parallel` workers (checked with Deno 2.9.6): the sender's isolate
+//     delivers to its own clients and posts to the channel, which reaches every other isolate
+//     (a BroadcastChannel does not get its own messages).
+// With one isolate its own client set is every client.
 import postgres from 'postgres';
 
 const SERVER = 'deno';
@@ -83,6 +96,98 @@ async function fortunesPage(): Promise<string> {
     .join('')}</table></body></html>`;
 }
 
+// ---- WebSockets -------------------------------------------------------------------------------
+
+const BROADCAST_CHANNEL = 'bench:ws:broadcast';
+const workers = Number(Deno.env.get('WORKERS') ?? Deno.env.get('DENO_JOBS') ?? 1);
+
+/** Every open WebSocket of this isolate, closed on SIGTERM/SIGINT (they would keep it alive). */
+const sockets = new Set<WebSocket>();
+/** This isolate's /ws/broadcast clients. */
+const listeners = new Set<WebSocket>();
+
+/** Sends one broadcast message to this isolate's /ws/broadcast clients. */
+function deliver(text: string): void {
+  for (const socket of listeners) {
+    if (socket.readyState === WebSocket.OPEN) socket.send(text);
+  }
+}
+
+/** How a message from one client reaches every client (see the top of the file). */
+let publish: (text: string) => void = deliver;
+/** Releases what the broadcast layer holds open (it would keep the isolate alive after SIGTERM). */
+let closeBroadcast = (): void => {};
+
+if (workers > 1) {
+  const redisUrl = Deno.env.get('REDIS_URL');
+  if (redisUrl) {
+    // Imported only here: loading node-redis takes longer than the rest of the start (~150 ms).
+    const { createClient } = await import('redis');
+    // Two connections: a subscribed Redis connection cannot publish. node-redis retries a lost
+    // connection for ever; at start it gets 2 s (the harness starts Redis before the target), then
+    // connect() fails, and with it the module, and the isolate does not serve.
+    let connected = false;
+    const reconnectStrategy = (retries: number, cause: Error) => (connected ? Math.min(50 * retries, 1000) : retries < 10 ? 200 : cause);
+    const pub = createClient({ url: redisUrl, socket: { reconnectStrategy } });
+    const sub = pub.duplicate();
+    for (const client of [pub, sub]) client.on('error', (error: Error) => console.error(`redis: ${error.message}`));
+    await Promise.all([pub.connect(), sub.connect()]);
+    connected = true;
+    await sub.subscribe(BROADCAST_CHANNEL, deliver);
+    publish = (text) => {
+      pub.publish(BROADCAST_CHANNEL, text).catch((error: Error) => console.error(`redis publish: ${error.message}`));
+    };
+    closeBroadcast = () => {
+      pub.destroy();
+      sub.destroy();
+    };
+  } else {
+    const channel = new BroadcastChannel(BROADCAST_CHANNEL);
+    channel.onmessage = (event: MessageEvent<string>) => deliver(event.data);
+    publish = (text) => {
+      deliver(text);
+      channel.postMessage(text);
+    };
+    closeBroadcast = () => channel.close();
+  }
+}
+
+// `deno serve` stops accepting on SIGTERM or SIGINT and exits once nothing is left to do: close the
+// open WebSockets (1001, going away) and the broadcast layer, which would otherwise keep it alive.
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  Deno.addSignalListener(signal, () => {
+    for (const socket of sockets) socket.close(1001, 'server shutting down');
+    closeBroadcast();
+  });
+}
+
+const decoder = new TextDecoder();
+const asText = (data: unknown): string => (typeof data === 'string' ? data : decoder.decode(data as ArrayBuffer));
+
+function webSocket(req: Request, pathname: string): Response {
+  if (req.headers.get('upgrade')?.toLowerCase() !== 'websocket') {
+    return new Response('this endpoint is a WebSocket', { status: 426, headers: { server: SERVER, upgrade: 'websocket', 'content-type': 'text/plain' } });
+  }
+  const { socket, response } = Deno.upgradeWebSocket(req);
+  socket.binaryType = 'arraybuffer';
+  sockets.add(socket);
+  if (pathname === '/ws/echo') {
+    socket.onmessage = (event) => socket.send(event.data);
+  } else {
+    socket.onopen = () => listeners.add(socket);
+    // Text messages only (the contract); a binary frame is relayed as text like the rest.
+    socket.onmessage = (event) => publish(asText(event.data));
+  }
+  socket.onclose = () => {
+    sockets.delete(socket);
+    listeners.delete(socket);
+  };
+  socket.onerror = () => {}; // an error ends in close, handled above
+  return response;
+}
+
+// ---- HTTP ----------------------------------------------------------------------------------------
+
 // Deno adds Date and Content-Length; the Server header is ours.
 const json = (value: unknown) => Response.json(value, { headers: { server: SERVER } });
 
@@ -119,6 +224,7 @@ export default {
     }
     if (pathname === '/db' || pathname === '/queries' || pathname === '/updates' || pathname === '/fortunes') return database(pathname, url);
     if (pathname === '/health') return new Response('ok', { headers: { server: SERVER, 'content-type': 'text/plain' } });
+    if (pathname === '/ws/echo' || pathname === '/ws/broadcast') return webSocket(req, pathname);
     return new Response('not found', { status: 404, headers: { server: SERVER, 'content-type': 'text/plain' } });
   },
 } satisfies Deno.ServeDefaultExport;

@@ -1,6 +1,7 @@
 """Prints the versions of every runtime and framework a target runs on, as one JSON object.
 
-`versions.py` (or `versions.py asgi`) is the django target's stack (uvicorn, psycopg's pool);
+`versions.py` (or `versions.py asgi`) is the django target's stack (uvicorn, psycopg's pool, and
+for its WebSockets: the websockets package under uvicorn, Channels, channels_redis, redis-py);
 `versions.py wsgi` is django-wsgi's (gunicorn), which serves this same project.
 """
 
@@ -12,7 +13,10 @@ from importlib.metadata import version
 import psycopg
 
 servers = {
-    "asgi": ("uvicorn", "uvloop", "httptools", "psycopg-pool"),
+    "asgi": (
+        "uvicorn", "uvloop", "httptools", "psycopg-pool",
+        "websockets", "channels", "channels-redis", "redis", "msgpack",
+    ),
     "wsgi": ("gunicorn",),
 }[sys.argv[1] if len(sys.argv) > 1 else "asgi"]
 

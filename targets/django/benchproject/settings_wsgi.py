@@ -7,6 +7,10 @@ from .settings import *  # noqa: F403 (the shared settings, then what differs un
 ROOT_URLCONF = "benchproject.urls_wsgi"
 WSGI_APPLICATION = "benchproject.wsgi.application"
 
+# WSGI cannot serve WebSockets: no Channels app and no channel layer under gunicorn.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "channels"]  # noqa: F405
+CHANNEL_LAYERS = {}
+
 # Persistent connections: each of gunicorn's threads (DB_POOL_SIZE per worker process, see
 # gunicorn.conf.py) keeps its own connection open across requests (CONN_MAX_AGE = None), so a worker
 # holds at most DB_POOL_SIZE connections and a request never waits for one.
