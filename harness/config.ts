@@ -18,6 +18,8 @@ export const PROFILES: Record<ProfileName, LoadShape & { description: string }> 
     warmupS: 1,
     trials: 4,
     pipelining: 1,
+    // One capacity ramp per target (so no interval: the report says so), to 1,000 clients at most.
+    ws: { step: 250, ceiling: 1000, rttLimitMs: 250, ramps: 1, sampleMessages: 100, echoClients: 100, echoRatePerClient: 5, broadcastClients: 50, trialS: 1, messageBytes: 32 },
   },
   full: {
     description: 'close to TechEmpower: 15 s trials over 16..512 connections, 6 interleaved trials each after a 5 s warmup (intervals at 96.9%)',
@@ -26,6 +28,8 @@ export const PROFILES: Record<ProfileName, LoadShape & { description: string }> 
     warmupS: 5,
     trials: 6,
     pipelining: 1,
+    // Five ramps per target, each on a fresh target: [min, max] of the held clients at 93.75%.
+    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 5, sampleMessages: 200, echoClients: 1000, echoRatePerClient: 1, broadcastClients: 500, trialS: 10, messageBytes: 32 },
   },
 };
 
@@ -51,6 +55,9 @@ export const userConfigSchema = z.strictObject({
   /** Loader CPU use (percent of its CPUs) at or above which a trial is flagged loaderBound. */
   loaderBoundPct: z.number().positive().max(100).optional(),
   readyTimeoutS: z.number().positive().optional(),
+  /** ws-capacity: clients added per step, and the ceiling of the ramp. */
+  wsStep: z.number().int().positive().optional(),
+  wsCeiling: z.number().int().positive().optional(),
   out: z.string().optional(),
 });
 export type UserConfig = z.infer<typeof userConfigSchema>;
@@ -120,5 +127,6 @@ export function loadShapeFor(profile: ProfileName, overrides: UserConfig): LoadS
     trials: overrides.trials ?? base.trials,
     pipelining: base.pipelining,
     ...(overrides.rate && { rate: overrides.rate }),
+    ...(base.ws && { ws: { ...base.ws, step: overrides.wsStep ?? base.ws.step, ceiling: overrides.wsCeiling ?? base.ws.ceiling } }),
   };
 }

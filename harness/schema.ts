@@ -18,6 +18,18 @@ export const databaseDeclarationSchema = z.strictObject({
   connections: z.string(),
 });
 
+export const websocketDeclarationSchema = z.strictObject({
+  /** The WebSocket library or API serving /ws/echo and /ws/broadcast, e.g. "ws 8.x on node:http". */
+  library: z.string(),
+  /** What carries a broadcast to every client: with one worker, and with several (a Redis layer, IPC...). */
+  broadcast: z.string(),
+  /** Redis for /ws/broadcast: always (e.g. Django Channels' channel layer), or only with several workers (a layer shared by the workers). */
+  redis: z.enum(['always', 'several-workers']),
+  /** Set when the target speaks Socket.IO's protocol instead of plain WebSocket messages: its path
+   * (e.g. "/socket.io/") and the namespace serving each contract endpoint ({"/ws/echo": "/echo", ...}). */
+  socketio: z.strictObject({ path: z.string(), namespaces: z.record(z.string(), z.string()) }).optional(),
+});
+
 export const targetDeclarationSchema = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]*$/, 'kebab-case, starting with a letter'),
   title: z.string(),
@@ -34,6 +46,8 @@ export const targetDeclarationSchema = z.strictObject({
   project: z.string().optional(),
   /** How a target with database endpoints holds its connections (recorded in results.json). */
   database: databaseDeclarationSchema.optional(),
+  /** How a target with WebSocket endpoints serves them and carries broadcasts (shown in the report). */
+  websocket: websocketDeclarationSchema.optional(),
   local: z.strictObject({
     /** What the host must provide to prepare the target: python (>= 3.10 with venv) or node (npm). */
     toolchain: z.enum(['python', 'node']),
@@ -109,6 +123,26 @@ export const loadShapeSchema = z.object({
   pipelining: z.number().int().positive().default(1),
   /** Open loop: total requests per second; absent: closed loop. */
   rate: z.number().positive().optional(),
+  /** The WebSocket scenarios' load (absent in results of harnesses without them). */
+  ws: z
+    .object({
+      /** ws-capacity: clients added per step, the ceiling, the p95 round-trip limit, ramps per target (each on a fresh target). */
+      step: z.number().int().positive(),
+      ceiling: z.number().int().positive(),
+      rttLimitMs: z.number().positive(),
+      ramps: z.number().int().positive(),
+      /** Echo messages sent after each step to measure the round trip. */
+      sampleMessages: z.number().int().positive(),
+      /** ws-echo: clients, and messages per second each sends. */
+      echoClients: z.number().int().positive(),
+      echoRatePerClient: z.number().positive(),
+      /** ws-broadcast: clients on /ws/broadcast, one of them sending round after round. */
+      broadcastClients: z.number().int().positive(),
+      /** Length of each ws-echo and ws-broadcast trial. */
+      trialS: z.number().positive(),
+      messageBytes: z.number().int().positive(),
+    })
+    .optional(),
 });
 export type LoadShape = z.infer<typeof loadShapeSchema>;
 
@@ -161,6 +195,7 @@ export const targetInfoSchema = z.object({
   baseline: z.boolean(),
   versions: z.record(z.string(), z.string()),
   database: databaseDeclarationSchema.optional(),
+  websocket: websocketDeclarationSchema.optional(),
 });
 export type TargetInfo = z.infer<typeof targetInfoSchema>;
 

@@ -119,6 +119,8 @@ export interface RunningService {
   logs(tail: number): Promise<string[]>;
   /** Resource use of the service (process tree or container), like RunningTarget.stats(). */
   stats(): Promise<ResourceSample | null>;
+  /** Resolves if the service exits on its own (a crash during the run); never after stop(). */
+  exited: Promise<{ code: number | null; signal: string | null }>;
   /** Idempotent; leaves no process, container or data folder behind. */
   stop(): Promise<void>;
 }
@@ -321,6 +323,13 @@ export interface Scenario<R = unknown> {
   runtimes?: RuntimeName[];
   /** Services the executor must start before the targets (PostgreSQL, Redis). */
   services?: ServiceDeclaration[];
+  /**
+   * Declared where a service is needed by some targets only (Redis for a broadcast: Channels' layer
+   * always, Node's only with several workers). When the service could not be started, a target that
+   * needs it is skipped with the reason, and one that does not runs without it. Absent: every
+   * target needs every service, and fails without it.
+   */
+  needsService?(service: ServiceDeclaration, target: Target, workers: number): boolean;
   schedule: Schedule;
   kind: ResultKind<R>;
   /** Contract checks on a freshly started target; a 'fail' marks it invalid and leaves it out. */

@@ -12,9 +12,12 @@ import { memoryScenario } from './memory.ts';
 import { queriesScenario } from './queries.ts';
 import { startupScenario } from './startup.ts';
 import { updatesScenario } from './updates.ts';
+import { wsBroadcastScenario } from './ws-broadcast.ts';
+import { wsCapacityScenario } from './ws-capacity.ts';
+import { wsEchoScenario } from './ws-echo.ts';
 
 const extra = process.env.BENCH_EXTRA_SCENARIOS
   ? ((await import(pathToFileURL(path.resolve(process.env.BENCH_EXTRA_SCENARIOS)).href)) as { scenarios: Scenario[] }).scenarios
   : [];
 
-export const scenarios: Scenario[] = [...([jsonScenario, dbScenario, queriesScenario, fortunesScenario, updatesScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[]), ...extra];
+export const scenarios: Scenario[] = [...([jsonScenario, dbScenario, queriesScenario, fortunesScenario, updatesScenario, wsCapacityScenario, wsEchoScenario, wsBroadcastScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[]), ...extra];

@@ -138,6 +138,31 @@ export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: 
   return result('inconclusive', `too noisy: ${measured}; the interval crosses the band's edge`);
 }
 
+/**
+ * A claim set against this machine instead of another target (the 1M+ connection claims): the
+ * figure is an extrapolation from what was held here, so it is shown with how far it is from the
+ * machine's memory, and the verdict stays inconclusive: a count that was not reached is not measured.
+ */
+function againstMachine(claim: Claim, figure: Figure | string, results: RunResults, machine: string): ClaimVerdict {
+  if (typeof figure === 'string') return { claim, verdict: 'inconclusive', reason: `not measured: ${figure}`, machine };
+  const side = toSide(claim.numerator, figure, results);
+  const memory = results.environment.memoryBytes;
+  const times = side.value / memory;
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  return {
+    claim,
+    verdict: 'inconclusive',
+    reason:
+      `an extrapolation, not a measurement (${side.detail}): 1,000,000 connections would need about ${gib(side.value)}, ${fmtRatio(times)}x this machine's ${gib(memory)}` +
+      (times > 1 ? ', so they would not fit in its memory' : ', so memory alone would not stop them here') +
+      '; CPU, the kernel\'s per-socket memory and the loader\'s ports are not in this figure',
+    numerator: side,
+    denominator: { target: 'this machine', samples: [memory], value: memory, unit: 'bytes', detail: 'its memory', lowerBound: false },
+    source: `results.json: ${claim.scenario}/${claim.numerator} against environment.memoryBytes`,
+    machine,
+  };
+}
+
 /** Every claim, each followed by the ratios shown beside it (see Claim.beside). */
 export function evaluateClaims(results: RunResults, claims: Claim[] = CLAIMS): ClaimVerdict[] {
   const machine = `${results.environment.cpuModel}, ${results.environment.cores} cores (${results.environment.hostname})`;
@@ -147,6 +172,7 @@ export function evaluateClaims(results: RunResults, claims: Claim[] = CLAIMS): C
     const ran = results.measurements.filter((m) => m.scenario === claim.scenario);
     if (ran.length === 0) return { claim, verdict: 'inconclusive', reason: `not measured: the \`${claim.scenario}\` scenario did not run`, machine };
     const find = (target: string) => ran.find((m) => m.target === target);
+    if (claim.against === 'machine-memory') return againstMachine(claim, figureOf(find(claim.numerator), claim, claim.numerator, results), results, machine);
     const num = figureOf(find(claim.numerator), claim, claim.numerator, results);
     const den = figureOf(find(claim.denominator), claim, claim.denominator, results);
     if (typeof num === 'string' || typeof den === 'string') {

@@ -4,7 +4,7 @@
 // its trials across them and saves after every trial → stop them. Failures are kept in the results
 // (never thrown past a target), and services are stopped on every path.
 import type { ConsoleProgress } from '../cli/progress.ts';
-import { errorLogTail, errorMessage, errorSummary } from '../errors.ts';
+import { errorLogTail, errorMessage, errorSummary, UserError } from '../errors.ts';
 import type { ResultsStore } from '../results/store.ts';
 import type { CpuPlan } from '../runtime/cpus.ts';
 import type {
@@ -117,6 +117,8 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
   }
 
   const services = new Map<string, RunningService>();
+  /** Set while a scenario runs: ends it when one of the run's services dies. */
+  let serviceDied: ((error: UserError) => void) | undefined;
   const serviceErrors = new Map<string, unknown>();
   const startServices = async (needed: ServiceDeclaration[]) => {
     for (const service of needed) {
@@ -126,6 +128,20 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
       try {
         const running = await runtime.startService(service, { cpus: o.cpus.serviceCpus, readyTimeoutMs: o.readyTimeoutMs, log: (line) => progress.info(line) });
         services.set(service.name, running);
+        // A service that dies mid-run ends the scenario that uses it, with its last log lines, and
+        // the later scenarios go without it (their targets fail or are skipped, saying why).
+        void running.exited.then(async (exit) => {
+          if (services.get(service.name) !== running) return;
+          const error = new UserError(
+            `Service ${service.name} exited during the run (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}).`,
+            'Read its log lines below; the measurements that needed it are marked failed.',
+            await running.logs(20).catch(() => []),
+          );
+          services.delete(service.name);
+          serviceErrors.set(service.name, error);
+          progress.warn(errorMessage(error));
+          serviceDied?.(error);
+        });
         store.results.services.push(running.info);
         store.save();
         progress.info(`${service.name} ${running.info.version} ready (${running.info.mode}, ${running.info.source})`);
@@ -150,8 +166,10 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
       if (o.signal.aborted) break;
       progress.setContext(`${scenario.name}: `);
       await startServices(scenario.services ?? []);
+      progress.setContext(`${scenario.name}: `);
       const env = Object.assign({}, ...[...services.values()].map((s) => s.env)) as Record<string, string>;
-      const missingService = (scenario.services ?? []).find((s) => serviceErrors.has(s.name) || !services.has(s.name));
+      const missingServices = (scenario.services ?? []).filter((s) => serviceErrors.has(s.name) || !services.has(s.name));
+      const serviceError = (s: ServiceDeclaration) => errorSummary(serviceErrors.get(s.name) ?? 'interrupted');
       const startOptions = (extra: Partial<StartOptions> = {}): StartOptions => ({ cpus: o.cpus.targetCpus, readyTimeoutMs: o.readyTimeoutMs, env, ...extra });
 
       // Start every target of the scenario; they stay up (idle) while the others are measured.
@@ -166,8 +184,16 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
           progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
           continue;
         }
+        const missingService = missingServices.find((s) => scenario.needsService?.(s, target, o.cpus.targetCpus.length) ?? true);
+        if (missingService && scenario.needsService) {
+          // An optional service: only the targets that need it go without the scenario, and say why.
+          record({ ...m, status: 'skipped', complete: true, finishedAt: now(), error: `needs the ${missingService.name} service here, which could not be started: ${serviceError(missingService)}` });
+          progress.warn(`${target.decl.name}: skipped, it needs ${missingService.name} for ${scenario.name}`);
+          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
+          continue;
+        }
         if (missingService) {
-          finish(m, 'failed', new Error(`service ${missingService.name} did not start: ${errorSummary(serviceErrors.get(missingService.name) ?? 'interrupted')}`), true);
+          finish(m, 'failed', new Error(`service ${missingService.name} did not start: ${serviceError(missingService)}`), true);
           progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
           continue;
         }
@@ -197,6 +223,15 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
 
       const instances = new Set<RunningTarget>(running);
       const failed = new Set<string>();
+      // The scenario's own signal: the run's (Ctrl-C), or a service of the run that died.
+      const scenarioAbort = new AbortController();
+      const onRunAbort = () => scenarioAbort.abort(o.signal.reason);
+      o.signal.addEventListener('abort', onRunAbort, { once: true });
+      let deadService: UserError | undefined;
+      serviceDied = (error) => {
+        deadService ??= error;
+        scenarioAbort.abort(error);
+      };
       const ctx: ScenarioContext<unknown> = {
         profile: o.profile,
         runtime,
@@ -204,7 +239,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         loader: o.loader,
         loaderBoundPct: o.loaderBoundPct,
         progress,
-        signal: o.signal,
+        signal: scenarioAbort.signal,
         services: [...services.values()],
         pinning: { loaderCpus: o.cpus.loaderCpus, serviceCpus: o.cpus.serviceCpus },
         startTarget: async (target, options = {}) => {
@@ -231,10 +266,12 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         for (const [name, m] of measurements) if (!failed.has(name)) record({ ...m, complete: true, finishedAt: now() });
       } catch (error) {
         const interrupted = o.signal.aborted;
-        if (!interrupted) progress.warn(errorMessage(error));
-        const why = interrupted ? new Error('interrupted (Ctrl-C) before the scenario finished; the results so far are kept') : error;
+        if (!interrupted && !deadService) progress.warn(errorMessage(error));
+        const why = interrupted ? new Error('interrupted (Ctrl-C) before the scenario finished; the results so far are kept') : (deadService ?? error);
         for (const [name, m] of measurements) if (!failed.has(name)) finish(m, 'failed', why, false);
       } finally {
+        serviceDied = undefined;
+        o.signal.removeEventListener('abort', onRunAbort);
         await Promise.all([...instances].map((r) => r.stop()));
       }
     }

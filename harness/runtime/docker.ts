@@ -278,6 +278,7 @@ export class DockerRuntime implements Runtime {
         cgroup ??= pid > 0 ? cgroupOfPid(pid) : null;
         return cgroup ? sampleCgroup(cgroup) : null;
       },
+      exited: watchExit(container, pid, () => stopped),
       stop: async () => {
         await stop();
         this.running.delete(handle);

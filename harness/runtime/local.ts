@@ -38,6 +38,11 @@ async function spawnPinned(name: string, argv: string[], o: { cwd: string; env: 
   await requireTaskset();
   const logs = new LogBuffer(500, o.logFile);
   // detached: a new process group led by the child, so one signal reaches all its workers.
+  // Open files: the child inherits the harness's RLIMIT_NOFILE, and Node raises its own soft limit
+  // to the hard one at start (src/node.cc, PlatformInit), so every target and service starts with
+  // soft = hard, Python targets included (Python itself leaves the limit alone); that is what lets a
+  // target hold thousands of WebSockets. No prlimit is needed, and none can go above the hard limit
+  // without CAP_SYS_RESOURCE. test/integration/ws-targets.test.ts checks it on the real targets.
   const child = spawn('taskset', ['-c', o.cpus.join(','), ...argv], { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid === undefined) throw new UserError(`Could not start ${name}: ${(await spawnError).message}.`, 'Check its start command.');
@@ -173,6 +178,7 @@ export class LocalRuntime implements Runtime {
         info: { name: service.name, mode: 'process', version, cpus: o.cpus, config: service.config, source: cmd.source, startedAt },
         logs: async (tail) => p.logs.tail(tail),
         stats: async () => sampleTree(p.pgid),
+        exited: p.exited.then((exit) => (stopped ? new Promise<never>(() => {}) : exit)),
         stop: async () => {
           if (stopped) return;
           stopped = true;

@@ -220,6 +220,24 @@ describe('services', () => {
     expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
   });
 
+  it('a service that dies mid-run ends the scenario at once: its measurements fail with the service\'s last log lines', { timeout: 90_000 }, async () => {
+    const out = tmp();
+    const started = Date.now();
+    const child = bench(['run', '--targets', 'fixture-ok,fixture-twin', '--scenarios', 'fixture-db-json', '--connections', '4', '--duration', '0.5', '--warmup', '0', '--trials', '40', '--out', out], { env: { ...withDb, FIXTURE_DB_EXIT_AFTER_MS: '6000' } });
+    onTestFinished(() => void child.kill('SIGKILL'));
+    const r = await child;
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    // 40 rounds would take over 40 s; the scenario ends soon after the crash at 6 s.
+    expect(Date.now() - started).toBeLessThan(35_000);
+    const results = readRun(out);
+    for (const m of results.measurements) {
+      expect(m).toMatchObject({ status: 'failed', complete: false, error: expect.stringMatching(/Service fixture-db exited during the run \(exit code 3\)/) });
+      expect(m.logTail?.join('\n')).toContain('crashing on purpose');
+    }
+    expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
+    expect(serviceDirs('fixture-db')).toEqual([]);
+  });
+
   it('a harness killed outright (SIGKILL): the reaper ends the targets and the service and removes its folder; the run reads as killed', async () => {
     // Under results/, where the next run looks for runs left behind by a killed harness.
     const out = fs.mkdtempSync(path.join(PROJECT_ROOT, 'results', '.test-killed-'));

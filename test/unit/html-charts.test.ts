@@ -31,7 +31,7 @@ describe('charts and the HTML report', () => {
     const files = await renderHtmlAndCharts(results());
     const html = String(files.find((f) => f.path === 'report.html')!.content);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
-    expect((html.match(/<tr data-claim=/g) ?? []).length).toBe(8);
+    expect((html.match(/<tr data-claim=/g) ?? []).length).toBe(11);
     expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(5);
     expect((html.match(/<svg/g) ?? []).length).toBe(5);
     expect(html).toMatch(/<td class="supported">supported<\/td>/);

@@ -49,6 +49,8 @@ Options:
                         worker per loader CPU, run by Bun from npm where it runs)
   --rate R              open loop: every HTTP trial sends R requests/s in total, latency from each
                         request's intended send time (default: closed loop, as TechEmpower)
+  --ws-step N           ws-capacity: WebSocket clients added per step (quick ${PROFILES.quick.ws!.step}, full ${PROFILES.full.ws!.step})
+  --ws-ceiling N        ws-capacity: no step goes past N clients (quick ${PROFILES.quick.ws!.ceiling}, full ${PROFILES.full.ws!.ceiling})
   --target-cpus LIST    CPUs for the target, e.g. 1 or 2-3 (default: upper half of the CPUs)
   --loader-cpus LIST    CPUs for the load generator and the harness itself (default: lower half)
   --service-cpus LIST   CPUs for the services (PostgreSQL, Redis) (default: the loader's on
@@ -72,6 +74,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     trials: { type: 'string' },
     loader: { type: 'string' },
     rate: { type: 'string' },
+    'ws-step': { type: 'string' },
+    'ws-ceiling': { type: 'string' },
     'target-cpus': { type: 'string' },
     'loader-cpus': { type: 'string' },
     'service-cpus': { type: 'string' },
@@ -96,7 +100,15 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values.warmup !== undefined && { warmupS: values.warmup === '0' ? 0 : parseDuration(values.warmup, '--warmup') }),
     ...(values.trials !== undefined && { trials: parsePositiveInt(values.trials, '--trials') }),
     ...(values.rate !== undefined && { rate: parsePositiveInt(values.rate, '--rate') }),
+    ...(values['ws-step'] !== undefined && { wsStep: parsePositiveInt(values['ws-step'], '--ws-step') }),
+    ...(values['ws-ceiling'] !== undefined && { wsCeiling: parsePositiveInt(values['ws-ceiling'], '--ws-ceiling') }),
   };
+  if (overrides.wsStep !== undefined || overrides.wsCeiling !== undefined) {
+    const ws = PROFILES[profile].ws!;
+    const step = overrides.wsStep ?? ws.step;
+    const ceiling = overrides.wsCeiling ?? ws.ceiling;
+    if (ceiling < step) throw new UserError(`--ws-ceiling (${ceiling}) is below --ws-step (${step}).`, 'Give a ceiling of at least one step, e.g. --ws-step 1000 --ws-ceiling 10000.');
+  }
   const loaderName = values.loader !== undefined ? parseLoaderName(values.loader, '--loader') : (config.loader ?? 'harness');
   const load = loadShapeFor(profile, overrides);
   const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets !== undefined ? parseList(values.targets) : config.targets, 'target', '--targets');
@@ -147,7 +159,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     targets: Object.fromEntries(
       targets.map((t) => [
         t.decl.name,
-        { name: t.decl.name, title: t.decl.title, language: t.decl.language, framework: t.decl.framework, server: t.decl.server, baseline: t.decl.baseline, versions: {}, ...(t.decl.database && { database: t.decl.database }) },
+        { name: t.decl.name, title: t.decl.title, language: t.decl.language, framework: t.decl.framework, server: t.decl.server, baseline: t.decl.baseline, versions: {}, ...(t.decl.database && { database: t.decl.database }), ...(t.decl.websocket && { websocket: t.decl.websocket }) },
       ]),
     ),
     services: [],

@@ -1,7 +1,7 @@
 // `bench serve <target>`: prepare and start one target as the benchmark would, with the services
 // its endpoints need (PostgreSQL, Redis), until Ctrl-C; everything stops with it.
 import { parseCpuList, planCpus, cpuCount } from '../../runtime/cpus.ts';
-import { UserError } from '../../errors.ts';
+import { errorSummary, UserError } from '../../errors.ts';
 import { servicesNeeded, skipReason } from '../../run/execute.ts';
 import { loadAllTargets, selectByName } from '../../targets.ts';
 import type { RunningService } from '../../types.ts';
@@ -33,14 +33,24 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const services: RunningService[] = [];
   try {
     await runtime.prepare(target!, (line) => console.error(line));
-    for (const service of servicesNeeded(scenarios.filter((s) => !skipReason(s, target!, runtime.name)))) {
-      const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(line) });
+    const serving = scenarios.filter((s) => !skipReason(s, target!, runtime.name));
+    for (const service of servicesNeeded(serving)) {
+      // A service that some scenarios need only for other targets (Redis for a one-worker Node broadcast) may be missing.
+      const optional = serving.every((s) => !s.services?.includes(service) || (s.needsService && !s.needsService(service, target!, plan.targetCpus.length)));
+      const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(line) }).catch((error: unknown) => {
+        if (!optional) throw error;
+        console.error(`warning: ${service.name} could not be started (${errorSummary(error)}); ${target!.decl.name} does not need it here, so it serves without it.`);
+        return null;
+      });
+      if (!s) continue;
       services.push(s);
       console.log(`${service.name} ${s.info.version} is running at ${s.endpoint.host}:${s.endpoint.port} (${Object.keys(s.env).join(', ')} handed to the target)`);
     }
     const env = Object.assign({}, ...services.map((s) => s.env)) as Record<string, string>;
     const running = await runtime.start(target!, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env });
-    const paths = target!.decl.endpoints.filter((e) => !e.startsWith('/ws')).map((e) => `${running.url}${e}`);
+    const sio = target!.decl.websocket?.socketio;
+    const ws = running.url.replace(/^http/, 'ws');
+    const paths = target!.decl.endpoints.map((e) => (!e.startsWith('/ws') ? `${running.url}${e}` : sio ? `${ws}${sio.path} (Socket.IO namespace ${sio.namespaces[e] ?? '?'} for ${e})` : `${ws}${e}`));
     console.log(`${target!.decl.name} is serving at ${running.url} (workers ${running.workers}, CPUs ${plan.targetCpus.join(',')}); try ${paths.join(' ')}. Ctrl-C stops it.`);
     // Until here a Ctrl-C ends the process at once, and the reaper stops what was started.
     const stopped = new Promise<'signal'>((resolve) => {

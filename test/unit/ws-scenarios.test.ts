@@ -1,0 +1,175 @@
+// The WebSocket scenarios' pure parts: memory per connection and the 1M extrapolation, which
+// targets need Redis for a broadcast and what carried it, the protocol a target speaks, the
+// capacity figure (a lower bound at the ceiling), the claims on it (Node/Channels users, and the
+// 1M+ claims set against the machine's memory, never more than inconclusive), and the report.
+import { describe, expect, it } from 'vitest';
+import { evaluateClaims } from '../../harness/claims/evaluate.ts';
+import { loadShapeFor, PROFILES } from '../../harness/config.ts';
+import { renderMarkdown } from '../../harness/report/markdown.ts';
+import type { Target, TargetDeclaration } from '../../harness/types.ts';
+import { redisService } from '../../harness/services/redis.ts';
+import { carriedBy, needsRedis, wsBroadcastScenario } from '../../scenarios/ws-broadcast.ts';
+import { wsEchoScenario } from '../../scenarios/ws-echo.ts';
+import { memorySlope, MILLION, wsCapacityScenario, type CapacityResult } from '../../scenarios/ws-capacity.ts';
+import { wsProtocol } from '../../scenarios/ws-common.ts';
+import { fakeResults, measurement } from '../fixtures/results.ts';
+
+const latency = (p95: number) => ({ p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.2, p999: p95 * 1.5, mean: p95 / 2, max: p95 * 2 });
+
+const target = (websocket: TargetDeclaration['websocket'], name = 't'): Target =>
+  ({ dir: '/x', decl: { name, title: name, description: '', language: 'javascript', framework: 'x', server: 'x', baseline: false, endpoints: ['/ws/echo', '/ws/broadcast'], websocket } as unknown as TargetDeclaration });
+
+function ramp(n: number, held: number, stop: CapacityResult['ramps'][number]['stopReason'], perClient = 20_000): CapacityResult['ramps'][number] {
+  const steps = [250, 500, 750, 1000].filter((c) => c <= Math.max(held, 250)).map((connected, i) => ({
+    step: i + 1,
+    requested: connected,
+    connected,
+    failedConnects: 0,
+    handshakesPerS: 3000,
+    handshakeMs: latency(10),
+    dropped: 0,
+    rttMs: latency(connected > held ? 400 : 5),
+    rttSent: 100,
+    rttLost: 0,
+    rttUnexpected: 0,
+    loaderCpuPct: 20,
+    loaderBound: false,
+    memoryBytes: 60e6 + perClient * connected,
+    rssBytes: null,
+    targetCpuPct: 10,
+    atMs: 1000 * (i + 1),
+    stop: null,
+  }));
+  return {
+    ramp: n,
+    startedAt: `2026-11-24T10:0${n}:00.000Z`,
+    endedAt: `2026-11-24T10:0${n}:30.000Z`,
+    idleBytes: 60e6,
+    steps,
+    stopReason: stop,
+    stopDetail: stop,
+    maxClientsWithinLimits: held,
+    maxConnected: steps.at(-1)!.connected,
+    lowerBound: stop === 'ceiling',
+    handshakes: { ok: held, failed: 0, perS: 3000, latencyMs: latency(10), errorKinds: {} },
+    sourceAddresses: 1,
+    openFilesLimit: 1_048_576,
+    loaderWorkers: 1,
+    memoryPerClientBytes: perClient,
+    projected1MBytes: 60e6 + perClient * MILLION,
+  };
+}
+
+const capacity = (ramps: CapacityResult['ramps']): CapacityResult => ({
+  protocol: 'websocket',
+  loader: 'harness-ws 1 on bun 1.4.5',
+  stepClients: 250,
+  ceiling: 1000,
+  rttLimitMs: 250,
+  maxFailureRatio: 0.01,
+  sampleMessages: 100,
+  messageBytes: 32,
+  memoryLabel: 'PSS summed over the process tree',
+  workers: 1,
+  targetOpenFilesLimit: 20_000,
+  schedule: 'alternating',
+  ramps,
+});
+
+describe('memory per connection', () => {
+  it('is the least-squares slope over the held clients, extrapolated to 1M', () => {
+    const s = memorySlope([
+      { clients: 0, bytes: 50e6 },
+      { clients: 1000, bytes: 70e6 },
+      { clients: 2000, bytes: 90e6 },
+    ]);
+    expect(s!.perClient).toBeCloseTo(20_000, 6);
+    expect(s!.projected1M).toBeCloseTo(50e6 + 20_000 * 1e6, 0);
+  });
+
+  it('gives nothing from one client count or from memory that did not grow', () => {
+    expect(memorySlope([{ clients: 1000, bytes: 70e6 }])).toBeNull();
+    expect(memorySlope([{ clients: 0, bytes: 70e6 }, { clients: 1000, bytes: 69e6 }])).toBeNull();
+  });
+});
+
+describe('who needs Redis for a broadcast, and what carried it', () => {
+  const channels = target({ library: 'Channels', broadcast: 'a Channels group on channels_redis', redis: 'always' });
+  const ws = target({ library: 'ws', broadcast: 'Redis pub/sub with several workers', redis: 'several-workers' });
+  it('Channels always; Node with several workers only', () => {
+    expect([needsRedis(channels, 1), needsRedis(channels, 2), needsRedis(ws, 1), needsRedis(ws, 2)]).toEqual([true, true, false, true]);
+  });
+  it('says so in words', () => {
+    expect(carriedBy(channels, 1, true)).toBe('Redis: a Channels group on channels_redis');
+    expect(carriedBy(ws, 1, true)).toMatch(/one worker's own clients/);
+    expect(carriedBy(ws, 2, true)).toMatch(/^Redis, shared by the workers/);
+  });
+  it('only ws-broadcast asks for Redis, and needs it only for the targets that do', () => {
+    expect(wsCapacityScenario.services ?? []).toEqual([]);
+    expect(wsEchoScenario.services ?? []).toEqual([]);
+    expect(wsBroadcastScenario.services).toEqual([redisService]);
+    expect([wsBroadcastScenario.needsService!(redisService, channels, 1), wsBroadcastScenario.needsService!(redisService, ws, 1), wsBroadcastScenario.needsService!(redisService, ws, 2)]).toEqual([true, false, true]);
+  });
+});
+
+describe('the protocol a target speaks', () => {
+  it('plain WebSocket unless the target declares Socket.IO, whose namespace serves each endpoint', () => {
+    expect(wsProtocol(target({ library: 'ws', broadcast: 'x', redis: 'several-workers' }), '/ws/echo')).toEqual({ name: 'websocket' });
+    const sio = target({ library: 'Socket.IO', broadcast: 'x', redis: 'several-workers', socketio: { path: '/socket.io/', namespaces: { '/ws/echo': '/echo', '/ws/broadcast': '/broadcast' } } });
+    expect(wsProtocol(sio, '/ws/broadcast')).toEqual({ name: 'socket.io', path: '/socket.io/', namespace: '/broadcast' });
+    expect(() => wsProtocol(target({ library: 'Socket.IO', broadcast: 'x', redis: 'always', socketio: { path: '/socket.io/', namespaces: {} } }), '/ws/echo')).toThrow(/names no namespace for \/ws\/echo/);
+  });
+});
+
+describe('WebSocket load in the profiles', () => {
+  it('--ws-step and --ws-ceiling override the profile', () => {
+    expect(loadShapeFor('quick', { wsStep: 100, wsCeiling: 500 }).ws).toMatchObject({ step: 100, ceiling: 500, ramps: PROFILES.quick.ws!.ramps });
+    expect(loadShapeFor('full', {}).ws).toEqual(PROFILES.full.ws);
+  });
+});
+
+describe('claims on WebSocket capacity', () => {
+  const run = (node: CapacityResult, django: CapacityResult) => {
+    const r = fakeResults();
+    r.measurements.push(measurement('node', 'ws-capacity', node), measurement('django', 'ws-capacity', django));
+    return r;
+  };
+
+  it('judges Node vs Channels users pair by pair across ramps', () => {
+    const r = run(capacity([ramp(1, 750, 'rtt-limit'), ramp(2, 750, 'rtt-limit'), ramp(3, 750, 'rtt-limit')]), capacity([ramp(1, 250, 'rtt-limit'), ramp(2, 250, 'rtt-limit'), ramp(3, 250, 'rtt-limit')]));
+    const v = evaluateClaims(r).find((x) => x.claim.id === 'websocket-users')!;
+    expect(v.ratio).toMatchObject({ value: 3, basis: 'paired', n: 3 });
+    expect(v.verdict).toBe('supported');
+  });
+
+  it('a target that held the ceiling is a lower bound: only a ratio already above the band refutes', () => {
+    const atCeiling = capacity([ramp(1, 1000, 'ceiling'), ramp(2, 1000, 'ceiling'), ramp(3, 1000, 'ceiling')]);
+    const low = evaluateClaims(run(atCeiling, capacity([ramp(1, 500, 'rtt-limit'), ramp(2, 500, 'rtt-limit'), ramp(3, 500, 'rtt-limit')]))).find((x) => x.claim.id === 'websocket-users')!;
+    expect(low.verdict).toBe('inconclusive');
+    expect(low.reason).toMatch(/node is loader-bound|lower bound/);
+    const high = evaluateClaims(run(atCeiling, capacity([ramp(1, 250, 'rtt-limit'), ramp(2, 250, 'rtt-limit'), ramp(3, 250, 'rtt-limit')]))).find((x) => x.claim.id === 'websocket-users')!;
+    expect(high.verdict).toBe('refuted'); // at least 4x against a band of 2.5-3.5
+  });
+
+  it('sets the 1M+ claims against the machine\'s memory, as an extrapolation, never more than inconclusive', () => {
+    // 20 kB per connection: 1M need ~20 GB of this 24 GiB machine; 40 kB: ~40 GB, more than it has.
+    const r = run(capacity([ramp(1, 1000, 'ceiling', 20_000)]), capacity([ramp(1, 250, 'rtt-limit', 40_000)]));
+    const node = evaluateClaims(r).find((x) => x.claim.id === 'node-1m-connections')!;
+    const channels = evaluateClaims(r).find((x) => x.claim.id === 'channels-1m-users')!;
+    expect(node.verdict).toBe('inconclusive');
+    expect(node.reason).toMatch(/^an extrapolation, not a measurement .*: 1,000,000 connections would need about 18\.7 GiB, 0\.78x this machine's 24\.0 GiB, so memory alone would not stop them here/);
+    expect(channels.verdict).toBe('inconclusive');
+    expect(channels.reason).toMatch(/would need about 37\.3 GiB, 1\.55x this machine's 24\.0 GiB, so they would not fit in its memory/);
+    expect(node.denominator).toMatchObject({ target: 'this machine', value: 24 * 1024 ** 3 });
+  });
+
+  it('the report shows the capacity curve and labels the 1M figure an extrapolation', () => {
+    const r = run(capacity([ramp(1, 1000, 'ceiling')]), capacity([ramp(1, 500, 'rtt-limit')]));
+    const md = renderMarkdown(r);
+    expect(md).toContain('## Scenario `ws-capacity`');
+    expect(md).toMatch(/\| node \| websocket \| ≥ 1,000 \| no interval \(1 sample\) \|/);
+    expect(md).toMatch(/\| django \| websocket \| 500 \|/);
+    expect(md).toContain('**The 1M figure is an extrapolation**');
+    expect(md).toMatch(/node: a ramp ended at a limit of the loader's machine or at the ceiling/);
+  });
+});
