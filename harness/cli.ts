@@ -2,6 +2,7 @@
 // paragraph (exit 2); anything else is a bug and keeps its stack trace (exit 1).
 import { UserError } from './errors.ts';
 import { chartCommand, chartHelp } from './cli/commands/chart.ts';
+import { claimsCommand, claimsHelp } from './cli/commands/claims.ts';
 import { cleanCommand, cleanHelp } from './cli/commands/clean.ts';
 import { compareCommand, compareHelp } from './cli/commands/compare.ts';
 import { doctorCommand, doctorHelp } from './cli/commands/doctor.ts';
@@ -20,6 +21,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   load: { run: loadCommand, help: loadHelp, summary: "one trial of a load generator against any URL (the harness's loader on your server)" },
   chart: { run: chartCommand, help: chartHelp, summary: 'regenerate the reports and charts of a run from its results.json' },
   compare: { run: compareCommand, help: compareHelp, summary: 'compare two runs metric by metric; exit 1 on a significant regression (for CI)' },
+  claims: { run: claimsCommand, help: claimsHelp, summary: 'judge the claims on several runs of one machine: a verdict stands when every run agrees' },
   doctor: { run: doctorCommand, help: doctorHelp, summary: 'what this machine has for each runtime, and how to fix what is missing' },
   images: { run: imagesCommand, help: imagesHelp, summary: 'get the base images (official, or local equivalents built from Debian)' },
   clean: { run: cleanCommand, help: cleanHelp, summary: 'remove the containers and images the harness made' },

@@ -36,7 +36,7 @@ export function renderMarkdown(results: RunResults): string {
     ...(migrationNote(results) ? [`> ${migrationNote(results)}`, ''] : []),
     "## The article's claims",
     '',
-    `Judged on ratios measured in this run, from one run: repeat the run before leaning on a verdict near a band's edge. Each ratio is the median of ratios taken pair by pair from samples of the two targets measured next to each other (same round), with a distribution-free interval and its real confidence level; an exact figure (an image size) has an exact ratio. The absolute figures are this machine's (${verdicts[0]?.machine ?? 'unknown'}) and are not compared with the article's.`,
+    `Judged on ratios measured in this run: these verdicts come from **one run**; repeat it and run \`npm run bench -- claims <run> <run>\` to see which verdicts replicate before leaning on one. Each ratio is the median of ratios taken pair by pair from samples of the two targets measured next to each other (same round), with a distribution-free interval and its real confidence level; an exact figure (an image size) has an exact ratio. The absolute figures are this machine's (${verdicts[0]?.machine ?? 'unknown'}) and are not compared with the article's.`,
     '',
     mdTable(claims),
     '',
