@@ -1,7 +1,7 @@
 // `bench serve <target>`: prepare and start one target as the benchmark would, with the services
 // its endpoints need (PostgreSQL, Redis), until Ctrl-C; everything stops with it.
 import { parseCpuList, planCpus, cpuCount } from '../../runtime/cpus.ts';
-import { errorSummary, UserError } from '../../errors.ts';
+import { UserError } from '../../errors.ts';
 import { servicesNeeded, skipReason } from '../../run/execute.ts';
 import { loadAllTargets, selectByName } from '../../targets.ts';
 import type { RunningService } from '../../types.ts';
@@ -35,14 +35,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
     await runtime.prepare(target!, (line) => console.error(line));
     const serving = scenarios.filter((s) => !skipReason(s, target!, runtime.name));
     for (const service of servicesNeeded(serving)) {
-      // A service that some scenarios need only for other targets (Redis for a one-worker Node broadcast) may be missing.
-      const optional = serving.every((s) => !s.services?.includes(service) || (s.needsService && !s.needsService(service, target!, plan.targetCpus.length)));
-      const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(line) }).catch((error: unknown) => {
-        if (!optional) throw error;
-        console.error(`warning: ${service.name} could not be started (${errorSummary(error)}); ${target!.decl.name} does not need it here, so it serves without it.`);
-        return null;
-      });
-      if (!s) continue;
+      // Only what this target needs with these workers (Redis serves a Node broadcast only with several workers).
+      const unneeded = serving.every((s) => !s.services?.includes(service) || (s.needsService && !s.needsService(service, target!, plan.targetCpus.length)));
+      if (unneeded) {
+        console.error(`${target!.decl.name} needs no ${service.name} with ${plan.targetCpus.length} worker(s): not started.`);
+        continue;
+      }
+      const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(line) });
       services.push(s);
       console.log(`${service.name} ${s.info.version} is running at ${s.endpoint.host}:${s.endpoint.port} (${Object.keys(s.env).join(', ')} handed to the target)`);
     }
