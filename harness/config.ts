@@ -10,11 +10,12 @@ import type { LoadShape, ProfileName } from './types.ts';
 
 export const PROFILES: Record<ProfileName, LoadShape & { description: string }> = {
   quick: {
-    // Short enough that the default run (json, four database scenarios, startup and memory on six
-    // targets) fits in the quick start's few minutes; the database scenarios measure one level each.
-    description: 'a first look, in minutes: json at 2 connection levels, each database scenario at one level, 4 interleaved trials of 2 s after a 1 s warmup (intervals at 87.5%)',
-    connections: [16, 128],
-    durationS: 2,
+    // Short enough that the default run (json, four database scenarios, three WebSocket scenarios,
+    // startup and memory on seven targets) fits in the quick start's ten minutes on 2 cores: every
+    // HTTP scenario at one level, 128 connections.
+    description: 'a first look, in minutes: every HTTP scenario at 128 connections (queries and updates at 20 queries), 4 interleaved trials of 1.5 s after a 1 s warmup (intervals at 87.5%); WebSocket ramps to 1,000 clients',
+    connections: [128],
+    durationS: 1.5,
     warmupS: 1,
     trials: 4,
     pipelining: 1,
@@ -55,6 +56,8 @@ export const userConfigSchema = z.strictObject({
   /** Loader CPU use (percent of its CPUs) at or above which a trial is flagged loaderBound. */
   loaderBoundPct: z.number().positive().max(100).optional(),
   readyTimeoutS: z.number().positive().optional(),
+  /** The memory scenario's request rate (open loop, the same for every target). */
+  memoryRate: z.number().positive().optional(),
   /** ws-capacity: clients added per step, and the ceiling of the ramp. */
   wsStep: z.number().int().positive().optional(),
   wsCeiling: z.number().int().positive().optional(),
@@ -127,6 +130,7 @@ export function loadShapeFor(profile: ProfileName, overrides: UserConfig): LoadS
     trials: overrides.trials ?? base.trials,
     pipelining: base.pipelining,
     ...(overrides.rate && { rate: overrides.rate }),
+    ...(overrides.memoryRate && { memoryRate: overrides.memoryRate }),
     ...(base.ws && { ws: { ...base.ws, step: overrides.wsStep ?? base.ws.step, ceiling: overrides.wsCeiling ?? base.ws.ceiling } }),
   };
 }

@@ -123,6 +123,8 @@ export const loadShapeSchema = z.object({
   pipelining: z.number().int().positive().default(1),
   /** Open loop: total requests per second; absent: closed loop. */
   rate: z.number().positive().optional(),
+  /** The memory scenario's open-loop request rate; absent: half of the slowest target's json throughput. */
+  memoryRate: z.number().positive().optional(),
   /** The WebSocket scenarios' load (absent in results of harnesses without them). */
   ws: z
     .object({
@@ -155,11 +157,22 @@ export const imageInfoSchema = z.object({
   /** Bytes of the layers that come from the base image, and of the layers the Dockerfile adds. */
   baseBytes: z.number().nonnegative(),
   appBytes: z.number().nonnegative(),
+  /**
+   * As a registry stores it: the layers gzip-compressed (what `docker push` uploads), summed, split
+   * the same way. Optional: results made before the harness measured it have none.
+   */
+  compressedBytes: z.number().nonnegative().optional(),
+  baseCompressedBytes: z.number().nonnegative().optional(),
+  appCompressedBytes: z.number().nonnegative().optional(),
+  /** How the compressed size was computed, in words. */
+  compressedMethod: z.string().optional(),
   base: z.object({
     ref: z.string(),
     /** official: pulled from a registry; local: built here from Debian because no registry was reachable. */
     origin: z.enum(['official', 'local']),
     bytes: z.number().nonnegative(),
+    /** The base image's own compressed size (absent in older results). */
+    compressedBytes: z.number().nonnegative().optional(),
   }),
 });
 export type ImageInfo = z.infer<typeof imageInfoSchema>;

@@ -62,6 +62,13 @@ export interface RunningTarget {
   cpus: number[];
   /** Time from spawn (local) or container create (docker) to the first 200 from readyPath. */
   readyMs: number;
+  /**
+   * readyMs decomposed. engineMs: the container engine's share, from the create call to the
+   * container's StartedAt as the engine reports it; null for a local process (no engine).
+   * appMs: the application's own start, to the first 200 from StartedAt (docker) or from the spawn
+   * (local). Absent when the engine gave no usable StartedAt (then only readyMs is known).
+   */
+  startup?: { engineMs: number | null; appMs: number };
   stats(): Promise<ResourceSample | null>;
   /** Exactly what ResourceSample.memoryBytes is, for reports. */
   memoryLabel: string;
@@ -221,6 +228,9 @@ export interface ScenarioContext<R> {
   pinning: { loaderCpus: number[]; serviceCpus: number[] };
   /** Starts another instance of a target, pinned and with the services' environment like the first. */
   startTarget(target: Target, options?: Pick<StartOptions, 'readyPath' | 'pollIntervalMs'>): Promise<RunningTarget>;
+  /** The run's measurements of the scenarios that ran before this one (a copy): memory takes its
+   * request rate from the json scenario's throughput. */
+  earlier: Measurement[];
   /** Stores what the scenario has measured of a target so far; the results file is rewritten at once. */
   save(target: string, result: R): void;
   /** The target broke during the scenario: it is marked failed (what it measured is kept) and is left out from then on. */

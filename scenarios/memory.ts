@@ -1,8 +1,12 @@
-// Scenario `memory`: memory of the target at idle after a fresh start, and its peak under the json
-// load at the run's highest connection level, over several independent cycles (each a fresh
-// process or container), interleaved across targets. Readings of one process are one sample, so
-// only cycles count as samples. The figure is the runtime's: PSS of the process tree (local), or the
-// container's working set from its cgroup (docker); the report says which.
+// Scenario `memory`: memory of the target at idle after a fresh start, then under the same request
+// rate for every target (open loop: by default half of what the slowest target sustained in this
+// run's json scenario, so that every target can serve it), at steady state (the median reading of
+// the load's second half) and at peak, over several independent cycles (each a fresh process or
+// container), interleaved across targets. Comparing at equal work matters: at equal connections a
+// target serving 75k req/s and one serving 900 hold very different amounts of data in flight.
+// Readings of one process are one sample, so only cycles count as samples. The figure is the
+// runtime's: PSS of the process tree (local), or the container's working set from its cgroup
+// (docker); the report says which.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { median } from 'simple-statistics';
@@ -13,12 +17,21 @@ import { monitorResources } from '../harness/runtime/resource-monitor.ts';
 import { fmtInt, fmtInterval, fmtMiB } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
+import { bestLevel, summarizeHttp } from '../harness/http/summary.ts';
+import type { HttpResult } from '../harness/http/schema.ts';
 import type { LoadShape, Measurement, ResultKind, RunningTarget, Scenario } from '../harness/types.ts';
 import { verifyJson } from '../harness/verify/json-contract.ts';
 
+/** Length of the throughput probe when the json scenario did not run first. */
+const PROBE_S = 2;
 /** Idle memory is read this long after the target is ready. */
 export const SETTLE_MS = 1000;
 const IDLE_READINGS = 3;
+
+/** Each cycle's load lasts the profile's trial, at least 2 s: its second half gives the steady state. */
+export function memoryLoadS(load: LoadShape): number {
+  return Math.max(2, load.durationS);
+}
 
 /** The load level for the peak: the highest of the run's connection levels. */
 export function memoryLoadConnections(load: LoadShape): number {
@@ -35,6 +48,10 @@ const cycleSchema = z.object({
   peakRssBytes: z.number().nonnegative().nullable(),
   /** req/s the target served during the load: targets do different work at the same connections. */
   rps: z.number().nonnegative().nullable(),
+  /** Median memory reading over the second half of the load (absent in results of older harnesses). */
+  steadyBytes: z.number().nonnegative().nullable().optional(),
+  /** Open loop: the rate actually sent. */
+  achievedRate: z.number().nonnegative().nullable().optional(),
 });
 
 const memoryResultSchema = z.object({
@@ -44,6 +61,11 @@ const memoryResultSchema = z.object({
   loadDurationS: z.number().positive(),
   settleS: z.number().nonnegative(),
   schedule: z.enum(['interleaved', 'sequential']),
+  /** open: every target got `rate` req/s (equal work); closed: as many as each could serve (older results, or a loader without open loop). */
+  mode: z.enum(['open', 'closed']).default('closed'),
+  rate: z.number().positive().nullable().default(null),
+  /** Where the rate comes from, in words. */
+  rateSource: z.string().optional(),
   cycles: z.array(cycleSchema),
 });
 export type MemoryResult = z.infer<typeof memoryResultSchema>;
@@ -60,7 +82,8 @@ const memoryKind: ResultKind<MemoryResult> = {
       const e = estimate(v);
       return `${fmtMiB(e.median)} [${fmtInterval(e.ci, fmtMiB)}]`;
     };
-    return `idle ${figure(r.cycles.map((c) => c.idleBytes))}, peak ${figure(r.cycles.map((c) => c.peakBytes))} (medians of ${r.cycles.length} cycles)`;
+    const steady = r.mode === 'open' ? `, steady ${figure(r.cycles.map((c) => c.steadyBytes ?? null))} at ${fmtInt(r.rate ?? 0)} req/s` : '';
+    return `idle ${figure(r.cycles.map((c) => c.idleBytes))}${steady}, peak ${figure(r.cycles.map((c) => c.peakBytes))} (medians of ${r.cycles.length} cycles)`;
   },
   section(measurements) {
     const rows = measurements.flatMap((m) => (resultOf(m)?.cycles.length ? [{ target: m.target, r: resultOf(m)! }] : []));
@@ -74,7 +97,10 @@ const memoryKind: ResultKind<MemoryResult> = {
     };
     return {
       paragraphs: [
-        `Memory: ${first.memoryLabel}. Each cycle starts the target afresh, reads idle memory ${first.settleS} s after it is ready, then its peak under the json load at ${first.loadConnections} connections for ${first.loadDurationS} s (closed loop: each target serves as many requests as it can, shown as req/s). ` +
+        `Memory: ${first.memoryLabel}. Each cycle starts the target afresh, reads idle memory ${first.settleS} s after it is ready, then loads \`/json\` over ${first.loadConnections} connections for ${first.loadDurationS} s ` +
+          (first.mode === 'open'
+            ? `at the same rate for every target, **${fmtInt(first.rate ?? 0)} req/s** (open loop; ${first.rateSource ?? 'set for the run'}), and reads memory at steady state (the median reading over the load's second half) and at its peak. `
+            : '(closed loop: each target serves as many requests as it can, shown as req/s, so targets are compared at very different amounts of work), and reads its peak. ') +
           (first.schedule === 'interleaved'
             ? `${first.cycles.length} cycles per target, interleaved across targets; each cycle is one independent sample.`
             : '**One reading of one process per target** (schema 1 results): no interval can be given.') +
@@ -82,10 +108,11 @@ const memoryKind: ResultKind<MemoryResult> = {
       ],
       tables: [
         {
-          header: ['target', 'idle (median)', 'interval (level)', 'peak under load (median)', 'interval (level)', 'req/s during the load', 'cycles'],
+          header: ['target', 'idle (median)', 'interval (level)', 'steady state at equal rate (median)', 'interval (level)', 'peak under load (median)', 'interval (level)', 'req/s during the load', 'cycles'],
           rows: rows.map(({ target, r }) => {
             const rps = present(r.cycles.map((c) => c.rps));
-            return [target, ...cell(r.cycles.map((c) => c.idleBytes)), ...cell(r.cycles.map((c) => c.peakBytes)), rps.length ? fmtInt(median(rps)) : 'n/a', String(r.cycles.length)];
+            const steady = r.mode === 'open' ? cell(r.cycles.map((c) => c.steadyBytes ?? null)) : ['n/a (closed loop)', ''];
+            return [target, ...cell(r.cycles.map((c) => c.idleBytes)), ...steady, ...cell(r.cycles.map((c) => c.peakBytes)), rps.length ? fmtInt(median(rps)) : 'n/a', String(r.cycles.length)];
           }),
         },
       ],
@@ -96,13 +123,14 @@ const memoryKind: ResultKind<MemoryResult> = {
     const values = measurements.flatMap((m) =>
       (resultOf(m)?.cycles ?? []).flatMap((c) => [
         ...(c.idleBytes === null ? [] : [{ target: m.target, phase: 'idle', mib: c.idleBytes / 2 ** 20 }]),
+        ...(c.steadyBytes === null || c.steadyBytes === undefined ? [] : [{ target: m.target, phase: 'steady at equal rate', mib: c.steadyBytes / 2 ** 20 }]),
         ...(c.peakBytes === null ? [] : [{ target: m.target, phase: 'peak under load', mib: c.peakBytes / 2 ** 20 }]),
       ]),
     );
     return [
       {
         name: 'memory',
-        title: 'Memory: idle and peak under the json load (MiB), every cycle',
+        title: 'Memory: idle, steady at equal rate and peak under the json load (MiB), every cycle',
         missing: 'no valid measurement of the `memory` scenario in this run',
         spec: values.length
           ? vegaLite('Memory (MiB): points are cycles, bars their median', {
@@ -119,17 +147,26 @@ const memoryKind: ResultKind<MemoryResult> = {
   series: (r) => [
     { metric: 'idle memory', unit: 'bytes', higherIsBetter: false, samples: present(r.cycles.map((c) => c.idleBytes)) },
     { metric: 'peak memory', unit: 'bytes', higherIsBetter: false, samples: present(r.cycles.map((c) => c.peakBytes)) },
+    ...(r.mode === 'open' ? [{ metric: 'steady memory at equal rate', unit: 'bytes', higherIsBetter: false, samples: present(r.cycles.map((c) => c.steadyBytes ?? null)) }] : []),
   ],
-  figureNames: ['peak-memory', 'idle-memory'],
+  figureNames: ['steady-memory', 'peak-memory', 'idle-memory'],
   figure(name, r) {
-    const pick = name === 'peak-memory' ? (c: MemoryResult['cycles'][number]) => c.peakBytes : name === 'idle-memory' ? (c: MemoryResult['cycles'][number]) => c.idleBytes : null;
+    type Cycle = MemoryResult['cycles'][number];
+    const picks: Record<string, (c: Cycle) => number | null> = { 'peak-memory': (c) => c.peakBytes, 'idle-memory': (c) => c.idleBytes, 'steady-memory': (c) => c.steadyBytes ?? null };
+    const pick = picks[name];
     if (!pick) return `no figure "${name}"`;
+    if (name === 'steady-memory' && r.mode !== 'open') return 'no steady state at an equal rate (closed-loop cycles: each target served as many requests as it could)';
     const samples = r.cycles.flatMap((c) => {
       const value = pick(c);
       return value === null ? [] : [{ value, pairKey: `round ${c.round}`, ...(c.startedAt && { at: c.startedAt }) }];
     });
     if (!samples.length) return 'no memory readings';
-    const what = name === 'peak-memory' ? `peak under the json load at ${r.loadConnections} connections` : `idle, ${r.settleS} s after start`;
+    const what =
+      name === 'steady-memory'
+        ? `steady state (median over the load's second half) at ${fmtInt(r.rate ?? 0)} req/s for every target`
+        : name === 'peak-memory'
+          ? `peak under the json load at ${r.loadConnections} connections${r.mode === 'open' ? `, ${fmtInt(r.rate ?? 0)} req/s` : ''}`
+          : `idle, ${r.settleS} s after start`;
     // The label's first clause names the figure; the scenario's section gives it whole.
     return { samples, unit: 'bytes', detail: `${what}, ${samples.length} cycle(s) of a fresh target, ${r.memoryLabel.split(' (')[0]}, ${r.workers} worker(s)`, lowerBound: false, pairable: r.schedule === 'interleaved' };
   },
@@ -146,6 +183,8 @@ const memoryKind: ResultKind<MemoryResult> = {
       loadDurationS: m.loadDurationS,
       settleS: 3,
       schedule: 'sequential',
+      mode: 'closed',
+      rate: null,
       cycles: [{ round: 1, idleBytes: m.idleRssBytes, peakBytes: m.peakRssBytes, idleRssBytes: m.idleRssBytes, peakRssBytes: m.peakRssBytes, rps: null }],
     };
   },
@@ -165,27 +204,43 @@ async function idleReading(running: RunningTarget, gapMs: number): Promise<{ byt
 /** The scenario; `settleMs` is shortened by the unit tests only. */
 export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResult> => ({
   name: 'memory',
-  description: 'Memory at idle after a fresh start and at its peak under the json load, over independent cycles interleaved across targets.',
+  description: 'Memory at idle after a fresh start, then at steady state and at peak under the same json request rate for every target, over independent cycles interleaved across targets.',
   requires: ['/json'],
   schedule: 'interleaved',
   kind: memoryKind,
   verify: verifyJson,
 
-  plannedSeconds: (load, _profile, targets) => load.trials * targets * (settleMs / 1000 + 2 + load.durationS),
+  plannedSeconds: (load, _profile, targets) => load.trials * targets * (settleMs / 1000 + 2 + memoryLoadS(load)),
 
   async run(targets, ctx) {
     const connections = memoryLoadConnections(ctx.load);
+    // Equal work needs a fixed rate, which only an open-loop loader holds (the harness's).
+    const open = ctx.loader.name === 'harness';
+    const rate = open ? await equalRate(targets, ctx, connections) : null;
+    if (!open) ctx.progress.warn(`memory: the ${ctx.loader.name} loader cannot hold a fixed rate, so every target is loaded closed loop (as much as it serves): its memory figures compare different amounts of work.`);
+    else ctx.progress.info(`memory: every target gets ${fmtInt(rate!.rate)} req/s (${rate!.source})`);
     const results = new Map(
-      targets.map((t) => [
-        t,
-        { memoryLabel: t.memoryLabel, workers: t.workers, loadConnections: connections, loadDurationS: ctx.load.durationS, settleS: settleMs / 1000, schedule: 'interleaved', cycles: [] } as MemoryResult,
-      ]),
+      targets.map((t) => {
+        const r: MemoryResult = {
+          memoryLabel: t.memoryLabel,
+          workers: t.workers,
+          loadConnections: connections,
+          loadDurationS: memoryLoadS(ctx.load),
+          settleS: settleMs / 1000,
+          schedule: 'interleaved',
+          mode: open ? 'open' : 'closed',
+          rate: rate?.rate ?? null,
+          ...(rate && { rateSource: rate.source }),
+          cycles: [],
+        };
+        return [t, r];
+      }),
     );
     for (const t of targets) await t.stop(); // every cycle starts afresh
     let active = [...targets];
     for (let round = 1; round <= ctx.load.trials; round++) {
       const order = rotation(active, round);
-      ctx.progress.step(`cycle ${round}/${ctx.load.trials}: ${order.map((t) => t.target.decl.name).join(' → ')}`, order.length * (settleMs / 1000 + 2 + ctx.load.durationS));
+      ctx.progress.step(`cycle ${round}/${ctx.load.trials}: ${order.map((t) => t.target.decl.name).join(' → ')}`, order.length * (settleMs / 1000 + 2 + memoryLoadS(ctx.load)));
       for (const t of order) {
         const name = t.target.decl.name;
         const ok = await guarded(ctx, name, async () => {
@@ -194,14 +249,41 @@ export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResul
           try {
             await sleep(settleMs);
             const idle = await idleReading(instance, Math.min(200, settleMs / 10));
-            const monitor = monitorResources(instance, Math.min(100, instance.statsIntervalMs));
-            const load = await ctx.loader.run({ url: `${instance.url}/json`, connections, durationS: ctx.load.durationS, pipelining: 1 }, ctx.signal, () => monitor.start());
-            const use = await monitor.stop();
+            const interval = Math.min(100, instance.statsIntervalMs);
+            const whole = monitorResources(instance, interval);
+            // Steady state: the readings of the load's second half, once the target has settled into the rate.
+            const readings: number[] = [];
+            let second: NodeJS.Timeout | undefined;
+            let sampler: NodeJS.Timeout | undefined;
+            const onStart = () => {
+              whole.start();
+              second = setTimeout(() => {
+                sampler = setInterval(() => void instance.stats().then((x) => x && readings.push(x.memoryBytes)), interval);
+              }, (memoryLoadS(ctx.load) * 1000) / 2);
+            };
+            const load = await ctx.loader
+              .run({ url: `${instance.url}/json`, connections, durationS: memoryLoadS(ctx.load), pipelining: 1, ...(rate && { rate: rate.rate }) }, ctx.signal, onStart)
+              .finally(() => {
+                clearTimeout(second);
+                clearInterval(sampler);
+              });
+            const use = await whole.stop();
             await assertAlive(instance);
             const r = results.get(t)!;
-            r.cycles.push({ round, startedAt, idleBytes: idle.bytes, peakBytes: use.memoryBytesPeak, idleRssBytes: idle.rss, peakRssBytes: use.rssBytesPeak, rps: load.rps });
+            r.cycles.push({
+              round,
+              startedAt,
+              idleBytes: idle.bytes,
+              peakBytes: use.memoryBytesPeak,
+              idleRssBytes: idle.rss,
+              peakRssBytes: use.rssBytesPeak,
+              rps: load.rps,
+              steadyBytes: open && readings.length ? median(readings) : null,
+              achievedRate: load.achievedRate ?? null,
+            });
             ctx.save(name, r);
-            ctx.progress.info(`${name}: idle ${fmtMiB(idle.bytes)}, peak ${fmtMiB(use.memoryBytesPeak)} at ${fmtInt(load.rps)} req/s`);
+            const steady = r.cycles.at(-1)!.steadyBytes;
+            ctx.progress.info(`${name}: idle ${fmtMiB(idle.bytes)}${steady !== null && steady !== undefined ? `, steady ${fmtMiB(steady)}` : ''}, peak ${fmtMiB(use.memoryBytesPeak)} at ${fmtInt(load.rps)} req/s`);
           } finally {
             await instance.stop();
           }
@@ -211,5 +293,35 @@ export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResul
     }
   },
 });
+
+/** The json scenario's best median req/s of a target in this run, or null. */
+export function jsonThroughput(earlier: Measurement[], target: string): number | null {
+  const m = earlier.find((x) => x.scenario === 'json' && x.target === target && x.status === 'ok');
+  const trials = (m?.result as HttpResult | undefined)?.trials;
+  if (!trials?.length) return null;
+  return bestLevel(summarizeHttp(trials))?.rps.median ?? null;
+}
+
+/**
+ * The rate every target gets: --memory-rate, else half of the slowest target's json throughput in
+ * this run (half, so that every target serves it with room to spare), else half of the slowest
+ * target's throughput in a short closed-loop probe made here.
+ */
+async function equalRate(targets: RunningTarget[], ctx: Parameters<Scenario<MemoryResult>['run']>[1], connections: number): Promise<{ rate: number; source: string }> {
+  if (ctx.load.memoryRate) return { rate: ctx.load.memoryRate, source: 'set with --memory-rate' };
+  const fromJson = targets.map((t) => ({ name: t.target.decl.name, rps: jsonThroughput(ctx.earlier, t.target.decl.name) }));
+  if (fromJson.every((x) => x.rps !== null && x.rps > 0)) {
+    const slowest = fromJson.reduce((a, b) => (b.rps! < a.rps! ? b : a));
+    return { rate: Math.max(1, Math.round(slowest.rps! / 2)), source: `half of the slowest target's json throughput in this run, ${slowest.name}'s ${fmtInt(slowest.rps!)} req/s` };
+  }
+  const probed: { name: string; rps: number }[] = [];
+  for (const t of targets) {
+    ctx.progress.step(`probing ${t.target.decl.name}'s throughput for the equal rate`, PROBE_S);
+    const r = await ctx.loader.run({ url: `${t.url}/json`, connections, durationS: PROBE_S, pipelining: 1 }, ctx.signal);
+    probed.push({ name: t.target.decl.name, rps: r.rps });
+  }
+  const slowest = probed.reduce((a, b) => (b.rps < a.rps ? b : a));
+  return { rate: Math.max(1, Math.round(slowest.rps / 2)), source: `half of the slowest target's throughput in a ${PROBE_S} s closed-loop probe (the json scenario did not run first), ${slowest.name}'s ${fmtInt(slowest.rps)} req/s` };
+}
 
 export const memoryScenario = createMemoryScenario();

@@ -11,15 +11,9 @@ import { fmtInt, fmtInterval, fmtMs } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import type { Measurement, ResultKind, RunResults, Scenario, ServiceDeclaration, Target } from '../harness/types.ts';
-import { describeWsLoader, fmtLatency, resourceUseSchema, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsUrl } from './ws-common.ts';
+import { describeWsLoader, fmtLatency, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
 
-const broadcastTrialSchema = z.object({
-  round: z.number().int().positive(),
-  order: z.number().int().nonnegative(),
-  startedAt: z.string(),
-  endedAt: z.string(),
-  clients: z.number().int().nonnegative(),
-  durationS: z.number(),
+const broadcastTrialSchema = wsTrialBaseSchema.extend({
   /** Messages the sender sent, and those that reached every client still connected. */
   rounds: z.number().int().nonnegative(),
   completeRounds: z.number().int().nonnegative(),
@@ -27,17 +21,11 @@ const broadcastTrialSchema = z.object({
   expectedDeliveries: z.number().int().nonnegative(),
   missing: z.number().int().nonnegative(),
   outOfOrder: z.number().int().nonnegative(),
-  /** Frames that were no load message. */
-  unexpected: z.number().int().nonnegative().default(0),
-  dropped: z.number().int().nonnegative(),
   deliveriesPerS: z.number().nonnegative(),
   fanoutMs: wsLatencySchema,
   fanoutHistogramUs: z.string(),
   deliveryMs: wsLatencySchema,
   deliveryHistogramUs: z.string(),
-  loaderCpuPct: z.number().nullable(),
-  loaderBound: z.boolean(),
-  target: resourceUseSchema,
 });
 
 const broadcastResultSchema = z.object({

@@ -27,6 +27,23 @@ export const resourceUseSchema = z.object({
   cpuPct: z.number().nullable(),
 });
 
+/** What every ws-echo and ws-broadcast trial records besides its own figures. */
+export const wsTrialBaseSchema = z.object({
+  round: z.number().int().positive(),
+  order: z.number().int().nonnegative(),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  clients: z.number().int().nonnegative(),
+  durationS: z.number(),
+  /** Frames that were no load message (another event, a packet the protocol does not expect). */
+  unexpected: z.number().int().nonnegative().default(0),
+  /** Clients closed by the server or the network during the trial. */
+  dropped: z.number().int().nonnegative(),
+  loaderCpuPct: z.number().nullable(),
+  loaderBound: z.boolean(),
+  target: resourceUseSchema,
+});
+
 export function wsLoadOf(load: LoadShape): WsLoad {
   if (!load.ws) throw new UserError('The WebSocket scenarios need the profile\'s `ws` load, which this load shape lacks.', 'Run with --profile quick or --profile full.');
   return load.ws;

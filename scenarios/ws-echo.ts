@@ -8,31 +8,19 @@ import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import type { Measurement, ResultKind, Scenario } from '../harness/types.ts';
 import type { CapacityResult } from './ws-capacity.ts';
-import { describeWsLoader, fmtLatency, resourceUseSchema, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsUrl } from './ws-common.ts';
+import { describeWsLoader, fmtLatency, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
 
-const echoTrialSchema = z.object({
-  round: z.number().int().positive(),
-  order: z.number().int().nonnegative(),
-  startedAt: z.string(),
-  endedAt: z.string(),
-  clients: z.number().int().nonnegative(),
-  durationS: z.number(),
+const echoTrialSchema = wsTrialBaseSchema.extend({
   sent: z.number().int().nonnegative(),
   received: z.number().int().nonnegative(),
   lost: z.number().int().nonnegative(),
   outOfOrder: z.number().int().nonnegative(),
   misrouted: z.number().int().nonnegative(),
-  /** Frames that were no load message (another event, a packet the protocol does not expect). */
-  unexpected: z.number().int().nonnegative().default(0),
-  dropped: z.number().int().nonnegative(),
   messagesPerS: z.number().nonnegative(),
   requestedRate: z.number().nonnegative(),
   achievedRate: z.number().nonnegative(),
   rttMs: wsLatencySchema,
   histogramUs: z.string(),
-  loaderCpuPct: z.number().nullable(),
-  loaderBound: z.boolean(),
-  target: resourceUseSchema,
 });
 
 const echoResultSchema = z.object({

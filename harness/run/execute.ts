@@ -241,6 +241,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         progress,
         signal: scenarioAbort.signal,
         services: [...services.values()],
+        earlier: structuredClone(store.results.measurements.filter((m) => m.scenario !== scenario.name)),
         pinning: { loaderCpus: o.cpus.loaderCpus, serviceCpus: o.cpus.serviceCpus },
         startTarget: async (target, options = {}) => {
           const r = await runtime.start(target, startOptions(options));

@@ -5,6 +5,8 @@ import path from 'node:path';
 import type Docker from 'dockerode';
 import { ensureBase, type BaseKey, type ResolvedBase } from '../docker/bases.ts';
 import { buildImage, imageExists } from '../docker/build.ts';
+import { compressedSizes } from '../docker/compressed-size.ts';
+import { splitStart } from '../docker/start-split.ts';
 import { contextHash, packContext } from '../docker/context.ts';
 import type { Engine } from '../docker/engine.ts';
 import { labels, LABEL_COMMIT, LABEL_CONTEXT, LABEL_TARGET } from '../docker/labels.ts';
@@ -137,13 +139,18 @@ export class DockerRuntime implements Runtime {
     const { tag, base } = this.builtFor(target);
     const image = await this.docker().getImage(tag).inspect();
     const baseImage = await this.docker().getImage(base.ref).inspect();
+    const compressed = await compressedSizes(this.docker(), tag, base.ref, baseImage.RootFS.Layers ?? []);
     return {
       tag,
       id: image.Id,
       imageBytes: image.Size,
       baseBytes: baseImage.Size,
       appBytes: Math.max(0, image.Size - baseImage.Size),
-      base: { ref: base.ref, origin: base.origin, bytes: baseImage.Size },
+      compressedBytes: compressed.compressedBytes,
+      baseCompressedBytes: compressed.baseCompressedBytes,
+      appCompressedBytes: compressed.appCompressedBytes,
+      compressedMethod: compressed.method,
+      base: { ref: base.ref, origin: base.origin, bytes: baseImage.Size, compressedBytes: compressed.baseOwnCompressedBytes },
     };
   }
 
@@ -153,6 +160,8 @@ export class DockerRuntime implements Runtime {
     const port = await freePort(HOST);
     const workers = options.cpus.length;
     const logs = new LogBuffer(500, this.options.logDir ? `${this.options.logDir}/${name}.log` : undefined);
+    // Wall clock beside the monotonic one, at the same instant: the engine's StartedAt is wall-clock.
+    const createdAtMs = Date.now();
     const startedAt = performance.now();
     const container = await this.docker().createContainer({
       Image: tag,
@@ -185,7 +194,8 @@ export class DockerRuntime implements Runtime {
     }
     // One inspect for the main process: from then on the container is watched and measured from
     // /proc and its cgroup files, with no engine call during a measurement.
-    const pid = (await container.inspect().catch(() => null))?.State.Pid ?? 0;
+    const state = (await container.inspect().catch(() => null))?.State;
+    const pid = state?.Pid ?? 0;
     const cgroup = pid > 0 ? cgroupOfPid(pid) : null;
     const exited = watchExit(container, pid, () => stopped);
     const url = `http://${HOST}:${port}`;
@@ -199,12 +209,15 @@ export class DockerRuntime implements Runtime {
         : `was not ready within ${Number((options.readyTimeoutMs / 1000).toFixed(1))} s (GET ${options.readyPath ?? '/health'} never answered 200${ready.lastError ? `; last error: ${ready.lastError}` : ''})`;
       throw new UserError(`Container of target "${name}" ${why}.`, `Read its log lines below; try it by hand with \`npm run bench -- serve ${name} --runtime docker\`.`, tail);
     }
+    // The engine's share ends where it says it started the container's process; no split if it gave no usable time.
+    const split = splitStart({ createdAtMs, startedAt: state?.StartedAt, readyMs });
     running = {
       target,
       url,
       workers,
       cpus: options.cpus,
       readyMs,
+      ...(split && { startup: split }),
       stats: async () => (cgroup ? sampleCgroup(cgroup) : null),
       memoryLabel: cgroup ? describeCgroupMemory(cgroup.version) + (cgroup.version === 1 ? V1_CHARGE_NOTE : '') : 'not readable: the container cgroup was not found',
       statsIntervalMs: 250,

@@ -125,12 +125,15 @@ export class LocalRuntime implements Runtime {
       throw new UserError(`Target "${name}" ${why}.`, `Read its log lines below; try it by hand with \`npm run bench -- serve ${name}\`.`, proc.logs.tail(LOG_TAIL));
     }
 
+    const readyMs = performance.now() - spawnedAt;
     running = {
       target,
       url,
       workers,
       cpus: options.cpus,
-      readyMs: performance.now() - spawnedAt,
+      readyMs,
+      // No engine: the whole start, spawn to the first 200, is the application's.
+      startup: { engineMs: null, appMs: readyMs },
       stats: async () => sampleTree(proc.pgid),
       memoryLabel: PSS_LABEL,
       statsIntervalMs: 250,

@@ -20,6 +20,7 @@ function context<R>(runtime: FakeRuntime, saved: Map<string, R>, overrides: Part
     progress: quiet,
     signal: new AbortController().signal,
     services: [],
+    earlier: [],
     pinning: { loaderCpus: [0], serviceCpus: [0] },
     startTarget: (t, options) => runtime.start(t, { cpus: [1], readyTimeoutMs: 1000, ...options }),
     save: (name, r) => void saved.set(name, structuredClone(r)),

@@ -94,7 +94,8 @@ describe('markdown report of the startup, memory and image-size scenarios', () =
 
   it('gives idle and peak memory over cycles and says exactly which memory figure it is', () => {
     expect(md).toContain('Memory: container working set from its cgroup (v1: memory.usage_in_bytes − total_inactive_file).');
-    expect(md).toMatch(/\| node \| 40\.0 MiB \| 39\.6 MiB–40\.4 MiB \(75\.0%\) \| 80\.0 MiB \| 79\.2 MiB–80\.8 MiB \(75\.0%\) \| 1,000 \| 3 \|/);
+    expect(md).toMatch(/\| node \| 40\.0 MiB \| 39\.6 MiB–40\.4 MiB \(75\.0%\) \| 60\.0 MiB \| 59\.4 MiB–60\.6 MiB \(75\.0%\) \| 80\.0 MiB \| 79\.2 MiB–80\.8 MiB \(75\.0%\) \| 1,000 \| 3 \|/);
+    expect(md).toContain('at the same rate for every target, **1,000 req/s** (open loop;');
   });
 
   it('splits image sizes into base and app, naming the base and its origin', () => {

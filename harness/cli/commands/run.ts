@@ -49,6 +49,8 @@ Options:
                         worker per loader CPU, run by Bun from npm where it runs)
   --rate R              open loop: every HTTP trial sends R requests/s in total, latency from each
                         request's intended send time (default: closed loop, as TechEmpower)
+  --memory-rate R       memory: the request rate every target gets in each cycle (open loop; default
+                        half of what the slowest target sustained in this run's json scenario)
   --ws-step N           ws-capacity: WebSocket clients added per step (quick ${PROFILES.quick.ws!.step}, full ${PROFILES.full.ws!.step})
   --ws-ceiling N        ws-capacity: no step goes past N clients (quick ${PROFILES.quick.ws!.ceiling}, full ${PROFILES.full.ws!.ceiling})
   --target-cpus LIST    CPUs for the target, e.g. 1 or 2-3 (default: upper half of the CPUs)
@@ -74,6 +76,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     trials: { type: 'string' },
     loader: { type: 'string' },
     rate: { type: 'string' },
+    'memory-rate': { type: 'string' },
     'ws-step': { type: 'string' },
     'ws-ceiling': { type: 'string' },
     'target-cpus': { type: 'string' },
@@ -100,6 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values.warmup !== undefined && { warmupS: values.warmup === '0' ? 0 : parseDuration(values.warmup, '--warmup') }),
     ...(values.trials !== undefined && { trials: parsePositiveInt(values.trials, '--trials') }),
     ...(values.rate !== undefined && { rate: parsePositiveInt(values.rate, '--rate') }),
+    ...(values['memory-rate'] !== undefined && { memoryRate: parsePositiveInt(values['memory-rate'], '--memory-rate') }),
     ...(values['ws-step'] !== undefined && { wsStep: parsePositiveInt(values['ws-step'], '--ws-step') }),
     ...(values['ws-ceiling'] !== undefined && { wsCeiling: parsePositiveInt(values['ws-ceiling'], '--ws-ceiling') }),
   };
