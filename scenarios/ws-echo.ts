@@ -67,7 +67,7 @@ const echoKind: ResultKind<EchoResult> = {
     }
     return {
       paragraphs: [
-        `${fmtInt(first.clients)} clients each send a ${first.messageBytes}-byte text message ${first.ratePerClient} time(s) a second (open loop, staggered: ${fmtInt(first.clients * first.ratePerClient)} messages/s in all) for ${first.durationS} s; round trips from each message's scheduled send time, so a stall shows instead of slowing the schedule. ` +
+        `${fmtInt(first.clients)} clients each send a ${first.messageBytes}-byte text message ${first.ratePerClient} time(s) a second (open loop, staggered: ${fmtInt(first.clients * first.ratePerClient)} messages/s in all) for ${first.durationS} s; round trips from each message's scheduled send time, so a stall shows instead of slowing the schedule; they include the loader's own timer lateness (its timers have millisecond resolution: about half a millisecond on average), a floor that narrows ratios between targets whose round trips are a millisecond or two. ` +
           `${first.rounds} trial(s) per target, interleaved across targets round by round. The loader: ${first.loader}. Every target runs ${first.workers} worker(s).`,
       ],
       tables: [

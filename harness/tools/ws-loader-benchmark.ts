@@ -23,7 +23,8 @@ import { pinProcess } from '../runtime/pin-self.ts';
 import { freePort } from '../runtime/ports.ts';
 import { readProcStat } from '../runtime/process-tree.ts';
 import { LocalRuntime } from '../runtime/local.ts';
-import { loadAllTargets, selectByName } from '../targets.ts';
+import { collectEnvironment } from '../env/environment.ts';
+import { loadAllTargets, PROJECT_ROOT, selectByName } from '../targets.ts';
 import { replaceReadmeBlock } from './readme-block.ts';
 
 const SERVER = `
@@ -131,8 +132,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop().then(() => process.exit(130)));
   const rows: string[] = [];
   try {
+    const env = await collectEnvironment({ projectRoot: PROJECT_ROOT, loader: { name: 'harness-ws', version: '1', runtime: `${runtime.name} ${runtime.version}` }, pinning: { ...cpus, method: 'taskset', shared: [] } });
     const intro =
-      `Measured by \`node --import tsx harness/tools/ws-loader-benchmark.ts --server ${serverKind}\` on ${new Date().toISOString().slice(0, 10)} on ${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores): the harness's WebSocket loader on ${runtime.name} ${runtime.version}, on CPU ${loaderCpu[0]}, against ${serverText} on CPU ${cpus.targetCpus[0]}; ` +
+      `Measured by \`npm run ws-loader-benchmark -- --server ${serverKind}\` on ${new Date().toISOString().slice(0, 10)}, commit ${env.gitCommit?.slice(0, 12) ?? 'unknown'}${env.gitDirty ? ' (with uncommitted changes)' : ''}, on ${env.cpuModel} (${env.cores} cores): the harness's WebSocket loader on ${runtime.name} ${runtime.version}, on CPU ${loaderCpu[0]}, against ${serverText} on CPU ${cpus.targetCpus[0]}; ` +
       `a ramp in steps of ${fmt(step)} to ${fmt(clients)} with a ${rttLimitMs} ms p95 limit; each process may open ${fmt(limits.openFilesLimit)} files, ${fmt(limits.sourcePortsPerAddress)} ephemeral ports per source address, conntrack max ${limits.conntrackMax === null ? 'n/a' : fmt(limits.conntrackMax)}.`;
     console.error(intro);
     // Memory per client is counted from the first step on: the runtimes' own memory is not the clients'.

@@ -33,9 +33,9 @@ interface Rtt {
 }
 
 /** One trial of the independent client, pinned to `cpu`. */
-export async function plainClientTrial(url: string, o: { clients: number; rate: number; durationS: number; cpu: number }): Promise<Rtt & { sent: number; received: number }> {
+export async function plainClientTrial(url: string, o: { clients: number; rate: number; durationS: number; cpu: number }): Promise<Rtt & { sendP50: number; sendP95: number; sent: number; received: number }> {
   const { stdout } = await run('taskset', ['-c', String(o.cpu), process.execPath, PLAIN_CLIENT, url, String(o.clients), String(o.rate), String(o.durationS)], { timeout: (o.durationS + 30) * 1000 });
-  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Rtt & { sent: number; received: number };
+  return JSON.parse(stdout.trim().split('\n').at(-1)!) as Rtt & { sendP50: number; sendP95: number; sent: number; received: number };
 }
 
 async function main(): Promise<void> {
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void runtime.shutdown().then(() => process.exit(130)));
   const loaderRtt: Rtt[] = [];
   const plainRtt: Rtt[] = [];
+  const plainFromSend: Rtt[] = [];
   try {
     await runtime.prepare(target!, (line) => console.error(line));
     const running = await runtime.start(target!, { cpus: cpus.targetCpus, readyTimeoutMs: 60_000 });
@@ -85,22 +86,25 @@ async function main(): Promise<void> {
         } else {
           const p = await plainClientTrial(url, { ...o, cpu });
           plainRtt.push({ p50: p.p50, p95: p.p95 });
-          console.error(`  round ${round}: plain ws p50 ${p.p50.toFixed(3)} ms, p95 ${p.p95.toFixed(3)} ms (${p.received}/${p.sent})`);
+          plainFromSend.push({ p50: p.sendP50, p95: p.sendP95 });
+          console.error(`  round ${round}: plain ws p50 ${p.p50.toFixed(3)} ms, p95 ${p.p95.toFixed(3)} ms; from its actual send p50 ${p.sendP50.toFixed(3)} ms, p95 ${p.sendP95.toFixed(3)} ms (${p.received}/${p.sent})`);
         }
       }
     }
     const versions = await runtime.versions(target!);
     const env = await collectEnvironment({ projectRoot: PROJECT_ROOT, loader: { name: 'harness-ws', version: '1', runtime: `${loaderRuntime.name} ${loaderRuntime.version}` }, pinning: { ...cpus, method: 'taskset', shared: [] } });
     const m = (xs: Rtt[], k: keyof Rtt) => median(xs.map((x) => x[k]));
-    const row = (k: keyof Rtt) => `| ${k} | ${m(loaderRtt, k).toFixed(3)} | ${m(plainRtt, k).toFixed(3)} | ${(m(loaderRtt, k) / m(plainRtt, k)).toFixed(2)} |`;
+    const row = (k: keyof Rtt) => `| ${k} | ${m(loaderRtt, k).toFixed(3)} | ${m(plainRtt, k).toFixed(3)} | ${(m(loaderRtt, k) / m(plainRtt, k)).toFixed(2)} | ${m(plainFromSend, k).toFixed(3)} | ${(m(loaderRtt, k) / m(plainFromSend, k)).toFixed(2)} |`;
     const block = [
       START,
-      `Measured by \`node --import tsx harness/tools/ws-rtt-check.ts\` on ${new Date().toISOString().slice(0, 10)}, commit ${env.gitCommit?.slice(0, 12) ?? 'unknown'}${env.gitDirty ? ' (with uncommitted changes)' : ''}, on ${env.cpuModel} (${env.cores} cores): the ${target!.decl.name} target (${Object.entries(versions).slice(0, 2).map(([k, v]) => `${k} ${v}`).join(', ')}) on CPU ${cpus.targetCpus.join(',')}, ${o.clients} clients each sending ${o.rate} messages/s (open loop), ${o.rounds} alternating rounds of ${o.durationS} s; the harness's loader on ${loaderRuntime.name} ${loaderRuntime.version} and a plain \`ws\` client on Node ${process.versions.node}, each on CPU ${cpu}.`,
+      `Measured by \`npm run ws-rtt-check\` on ${new Date().toISOString().slice(0, 10)}, commit ${env.gitCommit?.slice(0, 12) ?? 'unknown'}${env.gitDirty ? ' (with uncommitted changes)' : ''}, on ${env.cpuModel} (${env.cores} cores): the ${target!.decl.name} target (${Object.entries(versions).slice(0, 2).map(([k, v]) => `${k} ${v}`).join(', ')}) on CPU ${cpus.targetCpus.join(',')}, ${o.clients} clients each sending ${o.rate} messages/s (open loop), ${o.rounds} alternating rounds of ${o.durationS} s; the harness's loader on ${loaderRuntime.name} ${loaderRuntime.version} and a plain \`ws\` client on Node ${process.versions.node}, each on CPU ${cpu}.`,
       '',
-      '| echo round trip, median over rounds | harness loader ms | plain `ws` client ms | loader / plain |',
-      '| --- | --- | --- | --- |',
+      '| echo round trip, median over rounds | harness loader ms | plain `ws` client ms | loader / plain | plain client, from its actual send ms | loader / that |',
+      '| --- | --- | --- | --- | --- | --- |',
       row('p50'),
       row('p95'),
+      '',
+      "Both clocks start at each message's scheduled send time, except the last two columns: there the plain client's own timer lateness (Node's timers fire up to a few ms late) is left out, so that the two figures compare round trips rather than schedulers.",
       END,
     ].join('\n');
     console.log(block);
