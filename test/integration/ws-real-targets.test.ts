@@ -24,7 +24,7 @@ describe('WebSocket scenarios on the real targets', () => {
     const failures = results.measurements.filter((m) => m.status !== 'ok').map((m) => `${m.scenario}/${m.target}: ${m.status} ${m.error ?? ''}\n${(m.logTail ?? []).join('\n')}`);
     expect(failures, failures.join('\n\n')).toEqual([]);
     expect(r.exitCode, String(r.stderr).slice(-3000)).toBe(0);
-    const of = <R>(scenario: string, target: string) => results.measurements.find((m) => m.scenario === scenario && m.target === target)!;
+    const of = (scenario: string, target: string) => results.measurements.find((m) => m.scenario === scenario && m.target === target)!;
     for (const target of TARGETS) {
       for (const scenario of ['ws-capacity', 'ws-echo', 'ws-broadcast']) {
         expect(of(scenario, target).checks.filter((c) => c.status === 'fail'), `${scenario}/${target}`).toEqual([]);
