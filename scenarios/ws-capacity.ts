@@ -304,8 +304,13 @@ export const wsCapacityScenario: Scenario<CapacityResult> = {
           const instance = await ctx.startTarget(t.target);
           try {
             const r = results.get(t)!;
-            r.ramps.push(await ramp(instance, round, r, loader, ctx));
-            ctx.save(name, r);
+            // Each step is saved as it ends (a provisional ramp), so that Ctrl-C or a crash keeps what the ramp reached.
+            const index = r.ramps.length;
+            const keep = (x: Ramp) => {
+              r.ramps[index] = x;
+              ctx.save(name, r);
+            };
+            keep(await ramp(instance, round, r, loader, ctx, keep));
             const last = r.ramps.at(-1)!;
             ctx.progress.info(`${name}: held ${last.lowerBound ? 'at least ' : ''}${fmtInt(last.maxClientsWithinLimits)} clients (${last.stopDetail})`);
           } finally {
@@ -318,7 +323,31 @@ export const wsCapacityScenario: Scenario<CapacityResult> = {
   },
 };
 
-async function ramp(instance: RunningTarget, round: number, r: CapacityResult, loader: Awaited<ReturnType<typeof scenarioWsLoader>>, ctx: Parameters<Scenario<CapacityResult>['run']>[1]): Promise<Ramp> {
+/** The ramp so far, while it is under way: marked 'caller' and a lower bound until the ramp's own result replaces it. */
+function provisionalRamp(round: number, startedAt: string, idleBytes: number | null, steps: Ramp['steps'], r: CapacityResult): Ramp {
+  const within = steps.filter((s) => s.rttMs.p95 <= r.rttLimitMs && s.failedConnects <= r.maxFailureRatio * r.stepClients);
+  const last = steps.at(-1)!;
+  return {
+    ramp: round,
+    startedAt,
+    endedAt: new Date().toISOString(),
+    idleBytes,
+    steps: [...steps],
+    stopReason: 'caller',
+    stopDetail: 'The ramp was still under way when the run stopped: these steps are all it reached.',
+    maxClientsWithinLimits: Math.max(0, ...within.map((s) => s.connected)),
+    maxConnected: Math.max(...steps.map((s) => s.connected)),
+    lowerBound: true,
+    handshakes: { ok: last.connected, failed: steps.reduce((n, s) => n + s.failedConnects, 0), perS: last.handshakesPerS, latencyMs: last.handshakeMs, errorKinds: {} },
+    sourceAddresses: 0,
+    openFilesLimit: 0,
+    loaderWorkers: 1,
+    memoryPerClientBytes: null,
+    projected1MBytes: null,
+  };
+}
+
+async function ramp(instance: RunningTarget, round: number, r: CapacityResult, loader: Awaited<ReturnType<typeof scenarioWsLoader>>, ctx: Parameters<Scenario<CapacityResult>['run']>[1], keep: (partial: Ramp) => void): Promise<Ramp> {
   const startedAt = new Date().toISOString();
   await sleep(SETTLE_MS);
   const idle = await instance.stats();
@@ -354,6 +383,7 @@ async function ramp(instance: RunningTarget, round: number, r: CapacityResult, l
           atMs: s.atMs,
           stop: s.stop,
         });
+        keep(provisionalRamp(round, startedAt, idle?.memoryBytes ?? null, steps, r));
         ctx.progress.info(`${instance.target.decl.name}: ${fmtInt(s.connected)} clients, RTT p95 ${fmtMs(s.rtt.latencyMs.p95)} ms, ${s.handshakes.failed} failed connects${now ? `, ${(now.memoryBytes / 2 ** 20).toFixed(0)} MiB` : ''}`);
         return exited ? 'stop' : undefined;
       },

@@ -121,10 +121,10 @@ describe('WebSocket scenarios through the CLI', () => {
     requireRedis();
     const out = tmp();
     // Broadcast first, so that Redis is up during the ramp; steps of 20 to 100,000, so the ramp is
-    // certain to be under way when the signal comes.
+    // certain to be under way when the signal comes (its first step already saved).
     const child = wsRun(out, ['--ws-ceiling', '100000', '--scenarios', 'ws-broadcast,ws-capacity']);
     const file = path.join(out, 'results.json');
-    const ramping = () => processesRunning(WORKER).length > 0 && fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('"scenario": "ws-capacity"');
+    const ramping = () => processesRunning(WORKER).length > 0 && fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('"stopReason": "caller"');
     expect(await waitFor(ramping, 60_000)).toBe(true);
     expect(harnessRedis()).toHaveLength(1);
     child.kill('SIGINT');
@@ -133,5 +133,8 @@ describe('WebSocket scenarios through the CLI', () => {
     const cap = readRun(out).measurements.filter((m) => m.scenario === 'ws-capacity');
     expect(cap).toHaveLength(2);
     for (const m of cap) expect(m).toMatchObject({ status: 'failed', complete: false, error: expect.stringMatching(/interrupted/) });
+    // The steps the interrupted ramp reached are kept, marked as a ramp still under way.
+    const kept = cap.flatMap((m) => (m.result as CapacityResult | undefined)?.ramps ?? []);
+    expect(kept.some((x) => x.stopReason === 'caller' && x.lowerBound && x.steps.length > 0)).toBe(true);
   });
 });
