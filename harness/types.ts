@@ -34,7 +34,7 @@ export interface Target {
 /** One reading of a target's resource use (whole process tree or container). */
 export interface ResourceSample {
   atMs: number;
-  /** The runtime's memory figure (see RunningTarget.memoryLabel): PSS of the process tree, or the container's working set. */
+  /** The runtime's memory figure (see RunningTarget.memoryLabel): PSS of the process tree (a container's too), or a container's working set where its processes cannot be read. */
   memoryBytes: number;
   /** RSS summed over the process tree (shared pages counted once per process), or the container's usage with page cache; null where unknown. */
   rssBytes: number | null;

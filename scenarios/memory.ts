@@ -4,9 +4,9 @@
 // the load's second half) and at peak, over several independent cycles (each a fresh process or
 // container), interleaved across targets. Comparing at equal work matters: at equal connections a
 // target serving 75k req/s and one serving 900 hold very different amounts of data in flight.
-// Readings of one process are one sample, so only cycles count as samples. The figure is the
-// runtime's: PSS of the process tree (local), or the container's working set from its cgroup
-// (docker); the report says which.
+// Readings of one process are one sample, so only cycles count as samples. The figure is PSS of
+// the process tree in both runtimes (a container's tree read from the host's /proc); the report
+// says which figure it used.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { median } from 'simple-statistics';

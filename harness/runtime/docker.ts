@@ -16,6 +16,7 @@ import fs from 'node:fs';
 import type { ImageInfo, ResourceSample, RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { cgroupOfPid, describeCgroupMemory, readCgroupCpuSeconds, readCgroupMemory, type CgroupPaths } from './cgroup.ts';
 import { LogBuffer } from './log-buffer.ts';
+import { readPss, sampleTree } from './process-tree.ts';
 import { freePort } from './ports.ts';
 import { waitForHealth, waitUntil } from './readiness.ts';
 import { registerContainer, unregisterContainer } from './reaper.ts';
@@ -49,6 +50,22 @@ export function sampleCgroup(paths: CgroupPaths): ResourceSample | null {
   if (!memory || cpuSeconds === null) return null;
   return { atMs: performance.now(), memoryBytes: memory.workingSetBytes, rssBytes: memory.usageBytes, cpuSeconds };
 }
+
+/**
+ * A container's memory as the local runtime reads a process tree's: PSS summed over the container's
+ * processes (the tree under its main process, seen from the host's /proc), so both runtimes report
+ * the same figure and the claim compares like with like. CPU stays the cgroup's. Null when a whole
+ * PSS reading could not be had (a process exited meanwhile), as locally.
+ */
+export function sampleContainerPss(pid: number, paths: CgroupPaths): ResourceSample | null {
+  const tree = sampleTree(pid);
+  const cpuSeconds = readCgroupCpuSeconds(paths);
+  if (!tree || cpuSeconds === null) return null;
+  return { ...tree, cpuSeconds };
+}
+
+export const CONTAINER_PSS_LABEL =
+  "PSS summed over the container's process tree (read from the host's /proc/PID/smaps_rollup: each shared page divided among the processes that map it, on the host as a whole; the same figure as the local runtime's)";
 
 export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
@@ -211,6 +228,8 @@ export class DockerRuntime implements Runtime {
     }
     // The engine's share ends where it says it started the container's process; no split if it gave no usable time.
     const split = splitStart({ createdAtMs, startedAt: state?.StartedAt, readyMs });
+    // PSS when the host may read the container's processes (a rootful engine, or ours); otherwise the cgroup's working set, labelled as such.
+    const pss = pid > 0 && readPss(pid) !== null;
     running = {
       target,
       url,
@@ -218,8 +237,12 @@ export class DockerRuntime implements Runtime {
       cpus: options.cpus,
       readyMs,
       ...(split && { startup: split }),
-      stats: async () => (cgroup ? sampleCgroup(cgroup) : null),
-      memoryLabel: cgroup ? describeCgroupMemory(cgroup.version) + (cgroup.version === 1 ? V1_CHARGE_NOTE : '') : 'not readable: the container cgroup was not found',
+      stats: async () => (!cgroup ? null : pss ? sampleContainerPss(pid, cgroup) : sampleCgroup(cgroup)),
+      memoryLabel: !cgroup
+        ? 'not readable: the container cgroup was not found'
+        : pss
+          ? CONTAINER_PSS_LABEL
+          : `${describeCgroupMemory(cgroup.version)}${cgroup.version === 1 ? V1_CHARGE_NOTE : ''} (the container's processes' /proc/PID/smaps_rollup could not be read from the host, as with a rootless engine, so not the local runtime's PSS)`,
       statsIntervalMs: 250,
       logs: (n) => this.logTail(container, n),
       exited,

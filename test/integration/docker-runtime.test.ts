@@ -46,12 +46,16 @@ describe('docker runtime', () => {
       const [trial] = httpTrials(get('json'));
       expect(trial!.rps).toBeGreaterThan(0);
       expect(trial!.errors).toBe(0);
-      // Memory and CPU come from the container's cgroup, labelled as such.
+      // Memory from the container's processes, CPU from its cgroup.
       expect(trial!.target.memoryBytesPeak).toBeGreaterThan(2 ** 20);
       expect(trial!.target.cpuPct).toBeGreaterThan(10);
       const memory = get('memory').result as MemoryResult;
-      expect(memory.memoryLabel).toMatch(/^container working set from its cgroup \(v[12]: /);
+      // The same figure as the local runtime's: PSS of the container's processes, read from the host.
+      expect(memory.memoryLabel).toMatch(/^PSS summed over the container's process tree/);
       expect(memory.cycles[0]!.idleBytes).toBeGreaterThan(2 ** 20);
+      // The runtime's own binary is counted (a cgroup v1 working set left it out: node read 18.8 MiB
+      // idle there against 60 MiB of local PSS): node 24 alone maps more than 20 MiB of it.
+      if (target === 'node') expect(memory.cycles[0]!.idleBytes).toBeGreaterThan(20 * 2 ** 20);
       expect(memory.cycles[0]!.peakBytes).toBeGreaterThanOrEqual(memory.cycles[0]!.idleBytes! * 0.9);
 
       // The sizes are the engine's own figures.

@@ -3,7 +3,10 @@ import { candidateSockets, dockerFor } from '../../harness/docker/engine.ts';
 import { contextFiles, isExcluded } from '../../harness/docker/context.ts';
 import fs from 'node:fs';
 import os from 'node:os';
-import { demuxBuffer, sampleCgroup } from '../../harness/runtime/docker.ts';
+import { spawn } from 'node:child_process';
+import { demuxBuffer, sampleCgroup, sampleContainerPss } from '../../harness/runtime/docker.ts';
+import { processTree, readPss } from '../../harness/runtime/process-tree.ts';
+import { waitFor } from '../helpers.ts';
 import path from 'node:path';
 import { TARGETS_DIR } from '../../harness/targets.ts';
 
@@ -45,6 +48,28 @@ describe('container figures', () => {
     // The working set leaves out the inactive page cache (a 20 MiB file written to /tmp, here).
     expect(s).toMatchObject({ memoryBytes: 105160704 - 20971520, rssBytes: 105160704, cpuSeconds: 0.2446 });
     expect(sampleCgroup({ version: 1, memory: path.join(root, 'gone'), cpuacct })).toBeNull();
+  });
+
+  it("reads a container's PSS from its process tree on the host, and its CPU from its cgroup", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cg-'));
+    const cpuacct = path.join(root, 'cpuacct/libpod_parent/libpod-x');
+    fs.mkdirSync(cpuacct, { recursive: true });
+    fs.writeFileSync(path.join(cpuacct, 'cpuacct.usage'), '244600000\n');
+    // A parent with a child, as a container's main process with a worker.
+    const child = spawn('sh', ['-c', 'sleep 30 & wait'], { stdio: 'ignore' });
+    try {
+      expect(await waitFor(() => processTree(child.pid!).length === 2, 5000)).toBe(true);
+      const paths = { version: 1 as const, memory: path.join(root, 'memory-unused'), cpuacct };
+      const s = sampleContainerPss(child.pid!, paths)!;
+      const direct = processTree(child.pid!).reduce((sum, p) => sum + readPss(p.pid)!, 0);
+      expect(s.cpuSeconds).toBe(0.2446);
+      // The tree's PSS, both processes (within a page or two of a second reading).
+      expect(Math.abs(s.memoryBytes - direct)).toBeLessThan(64 * 1024);
+      expect(s.memoryBytes).toBeGreaterThan(readPss(child.pid!)!);
+      expect(sampleContainerPss(child.pid!, { ...paths, cpuacct: path.join(root, 'gone') })).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('demultiplexes docker log frames', () => {
