@@ -3,6 +3,7 @@
 import { UserError } from './errors.ts';
 import { chartCommand, chartHelp } from './cli/commands/chart.ts';
 import { claimsCommand, claimsHelp } from './cli/commands/claims.ts';
+import { mergeCommand, mergeHelp } from './cli/commands/merge.ts';
 import { cleanCommand, cleanHelp } from './cli/commands/clean.ts';
 import { compareCommand, compareHelp } from './cli/commands/compare.ts';
 import { doctorCommand, doctorHelp } from './cli/commands/doctor.ts';
@@ -22,6 +23,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   chart: { run: chartCommand, help: chartHelp, summary: 'regenerate the reports and charts of a run from its results.json' },
   compare: { run: compareCommand, help: compareHelp, summary: 'compare two runs metric by metric; exit 1 on a significant regression (for CI)' },
   claims: { run: claimsCommand, help: claimsHelp, summary: 'judge the claims on several runs of one machine: a verdict stands when every run agrees' },
+  merge: { run: mergeCommand, help: mergeHelp, summary: 'one run made of several parts of one commit and machine (a run longer than one sitting)' },
   doctor: { run: doctorCommand, help: doctorHelp, summary: 'what this machine has for each runtime, and how to fix what is missing' },
   images: { run: imagesCommand, help: imagesHelp, summary: 'get the base images (official, or local equivalents built from Debian)' },
   clean: { run: cleanCommand, help: cleanHelp, summary: 'remove the containers and images the harness made' },

@@ -262,6 +262,19 @@ export type Environment = z.infer<typeof environmentSchema>;
 export const runStateSchema = z.enum(['running', 'done', 'interrupted', 'crashed', 'killed']);
 export type RunState = z.infer<typeof runStateSchema>;
 
+export const runPartSchema = z.object({
+  runId: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  state: runStateSchema,
+  command: z.string(),
+  /** The scenarios the merged run takes from this part. */
+  scenarios: z.array(z.string()),
+  /** Scenarios this part measured only in part (it was interrupted in them) that another part measured whole, so left out. */
+  dropped: z.array(z.string()).default([]),
+});
+export type RunPart = z.infer<typeof runPartSchema>;
+
 export const runResultsSchema = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   /** Set when the file was written by an older harness and migrated on load. */
@@ -280,5 +293,10 @@ export const runResultsSchema = z.object({
   targets: z.record(z.string(), targetInfoSchema),
   services: z.array(serviceInfoSchema).default([]),
   measurements: z.array(measurementSchema),
+  /**
+   * Set on a run merged by `bench merge` from runs (parts) of one commit, machine and settings, each
+   * measuring some scenarios: a run too long for one sitting. Every scenario comes whole from one part.
+   */
+  parts: z.array(runPartSchema).optional(),
 });
 export type RunResults = z.infer<typeof runResultsSchema>;

@@ -14,6 +14,7 @@ export type {
   LoadShape,
   Measurement,
   MeasurementStatus,
+  RunPart,
   RunResults,
   RunState,
   ServiceInfo,

@@ -10,6 +10,7 @@ import {
   evaluateClaims,
   headerLine,
   migrationNote,
+  partsNote,
   scenarioReports,
   servicesTable,
   statusText,
@@ -77,7 +78,7 @@ export async function renderHtmlAndCharts(results: RunResults): Promise<ReportFi
 <body>
 <h1>Django vs Node.js: benchmark report ${esc(results.runId)}</h1>
 <p>${inline(headerLine(results))} Every figure comes from <code>results.json</code> beside this file; <code>report.md</code> has the same tables. Absolute figures belong to this machine (${esc(env.cpuModel)}, ${env.cores} cores); the claims are judged on ratios measured in this run, and these verdicts come from one run: <code>npm run bench -- claims &lt;run&gt; &lt;run&gt;</code> shows which replicate.</p>
-${note ? `<p class="warn">${inline(note)}</p>\n` : ''}<h2>The article's claims</h2>
+${note ? `<p class="warn">${inline(note)}</p>\n` : ''}${partsNote(results) ? `<p>${inline(partsNote(results)!)}</p>\n` : ''}<h2>The article's claims</h2>
 <p>From one run. Each ratio is the median of ratios taken pair by pair from samples of the two targets measured next to each other, with a distribution-free interval and its real confidence level.</p>
 ${htmlTable(claims, { attrs: ' id="claims"', rowAttrs: (i) => `data-claim="${verdicts[i]!.claim.id}"`, cellClass: (i, j) => (j === 4 ? verdicts[i]!.verdict : undefined) })}
 <details><summary>Where each ratio comes from</summary><ul>${claimTraces(verdicts).map((t) => `<li>${inline(t)}</li>`).join('')}</ul></details>

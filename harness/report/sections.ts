@@ -83,6 +83,16 @@ export function headerLine(results: RunResults): string {
   return `Run ${state}; profile \`${results.profile}\`, runtime \`${results.runtime}\`, started ${results.startedAt}${results.finishedAt ? `, finished ${results.finishedAt}` : ''}.`;
 }
 
+/** For a merged run: its parts, and which scenarios each gave; null for a run made in one go. */
+export function partsNote(results: RunResults): string | null {
+  if (!results.parts) return null;
+  const parts = results.parts.map(
+    (p, i) =>
+      `part ${i + 1}, run ${p.runId} (${p.state}, ${p.startedAt} to ${p.finishedAt ?? 'unknown'}): ${p.scenarios.length ? p.scenarios.join(', ') : 'nothing taken'}${p.dropped.length ? `; left out, as it measured them only in part: ${p.dropped.join(', ')}` : ''}`,
+  );
+  return `Made in ${results.parts.length} parts, merged by \`bench merge\`: runs of the same clean commit, machine and settings, each scenario whole from one part (its trials interleaved across targets in one sitting; ratios are never taken across parts): ${parts.join('; ')}.`;
+}
+
 export function migrationNote(results: RunResults): string | null {
   return results.migratedFrom ? `These results were written by an older harness (schema ${results.migratedFrom}) and migrated on load: their trials were not interleaved, so drift of the machine is mixed into the ratios, and their memory figures are what that harness read (see each scenario).` : null;
 }
