@@ -130,18 +130,32 @@ const startupKind: ResultKind<StartupResult> = {
     };
   },
   charts(measurements) {
-    const values = measurements.flatMap((m) => (resultOf(m)?.starts ?? []).map((s) => ({ target: m.target, ms: s.readyMs, round: s.round })));
+    // The application's own start, what the claim judges; in containers the total (engine included) beside it.
+    const values = measurements.flatMap((m) => {
+      const r = resultOf(m);
+      if (!r) return [];
+      const own = ownMs(r);
+      const split = isDecomposed(r) && r.mode === 'container';
+      return r.starts.flatMap((s) => [
+        { target: m.target, ms: own(s), round: s.round, figure: split ? 'application (judged)' : 'start (judged)' },
+        ...(split ? [{ target: m.target, ms: s.readyMs, round: s.round, figure: 'total, engine included' }] : []),
+      ]);
+    });
     return [
       {
         name: 'startup',
-        title: 'Startup: time to the first 200 from /json',
+        title: "Startup: the application's own start to the first 200 from /json",
         missing: 'no valid measurement of the `startup` scenario in this run',
         spec: values.length
-          ? vegaLite('Startup time to the first 200 (ms), every start', {
+          ? vegaLite("Startup (ms), every start: the application's own start, with the median; in containers the total beside it", {
               data: { values },
               layer: [
-                { mark: { type: 'tick', thickness: 2 }, encoding: { y: { field: 'target', type: 'nominal', title: null }, x: { field: 'ms', type: 'quantitative', title: 'ms' }, color: { field: 'target', type: 'nominal', legend: null } } },
-                { mark: { type: 'tick', color: 'black', thickness: 3, size: 22 }, encoding: { y: { field: 'target', type: 'nominal' }, x: { aggregate: 'median', field: 'ms', type: 'quantitative' } } },
+                { mark: { type: 'tick', thickness: 2 }, encoding: { y: { field: 'target', type: 'nominal', title: null }, x: { field: 'ms', type: 'quantitative', title: 'ms' }, color: { field: 'figure', type: 'nominal', title: null } } },
+                {
+                  transform: [{ filter: { field: 'figure', oneOf: ['application (judged)', 'start (judged)'] } }],
+                  mark: { type: 'tick', color: 'black', thickness: 3, size: 22 },
+                  encoding: { y: { field: 'target', type: 'nominal' }, x: { aggregate: 'median', field: 'ms', type: 'quantitative' } },
+                },
               ],
             })
           : null,

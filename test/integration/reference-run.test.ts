@@ -12,10 +12,13 @@ import { bench } from '../helpers.ts';
 
 const RESULTS = path.join(PROJECT_ROOT, 'results');
 const references = fs.readdirSync(RESULTS).filter((d) => d.startsWith('reference-') && fs.existsSync(path.join(RESULTS, d, 'results.json')));
+/** Replicated-verdict reports (`bench claims` over committed reference runs), each naming its command. */
+const replicated = fs.readdirSync(RESULTS).filter((f) => /^reference-.*\.md$/.test(f));
 
 describe('committed reference runs', () => {
   it('exist', () => {
     expect(references.length, 'results/reference-*/results.json: commit a reference run made by the harness from a clean tree').toBeGreaterThan(0);
+    expect(replicated.length, 'results/reference-*.md: commit a `bench claims` report over two reference runs of one machine').toBeGreaterThan(0);
   });
 
   it.each(references)('%s validates and its reports regenerate identically', async (name) => {
@@ -36,4 +39,15 @@ describe('committed reference runs', () => {
       expect(Buffer.compare(fs.readFileSync(path.join(out, file)), fs.readFileSync(committed)), `${file} regenerates identically`).toBe(0);
     }
   }, 120_000);
+
+  it.each(replicated)('%s regenerates identically from the reference runs it names', async (name) => {
+    const text = fs.readFileSync(path.join(RESULTS, name), 'utf8');
+    const command = /^Made by `npm run bench -- claims ([^`]+)`/m.exec(text);
+    expect(command, 'the report names the `bench claims` command that made it').not.toBeNull();
+    const runs = command![1]!.split(' ');
+    for (const run of runs) expect(references, `${run} is a committed reference run`).toContain(path.basename(run));
+    const r = await bench(['claims', ...runs], { stripFinalNewline: false });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stdout)).toBe(text);
+  }, 60_000);
 });

@@ -85,6 +85,18 @@ describe('startup results with and without the split', () => {
     expect(kind.series(containerStarts(true)).map((s) => s.metric)).toEqual(['time to first 200', 'application start']);
   });
 
+  it("charts the application's own start, with its median, and the total beside it in containers", () => {
+    const [chart] = kind.charts([measurement('node', 'startup', containerStarts(true), { runtime: 'docker' })], fakeResults());
+    const spec = chart!.spec as unknown as { data: { values: { ms: number; figure: string }[] }; layer: { transform?: unknown[] }[] };
+    const of = (figure: string) => spec.data.values.filter((v) => v.figure === figure).map((v) => v.ms);
+    expect(of('application (judged)')).toEqual([60, 70, 80, 65, 75]);
+    expect(of('total, engine included')).toEqual([100, 110, 120, 105, 115]);
+    // The black median tick is the judged figure's, not the total's.
+    expect(spec.layer[1]!.transform).toEqual([{ filter: { field: 'figure', oneOf: ['application (judged)', 'start (judged)'] } }]);
+    const [old] = kind.charts([measurement('node', 'startup', containerStarts(false))], fakeResults());
+    expect((old!.spec as unknown as typeof spec).data.values.map((v) => v.figure)).toEqual(Array(5).fill('start (judged)'));
+  });
+
   it('keeps the old section for old results: the total alone', () => {
     const section = kind.section([measurement('node', 'startup', containerStarts(false))], fakeResults());
     expect(section.tables).toHaveLength(1);

@@ -31,6 +31,8 @@ export async function claimsCommand(argv: string[]): Promise<number> {
   const markdown = [
     `# The article's claims over ${runs.length} runs`,
     '',
+    `Made by \`npm run bench -- claims ${positionals.join(' ')}\` from the runs' results.json alone (run it again to check).`,
+    '',
     `Runs ${runs.map((r) => `${r.runId} (profile ${r.profile}, runtime ${r.runtime}, commit ${r.environment.gitCommit ?? 'unknown'}${r.environment.gitDirty ? ', dirty tree' : ''})`).join(', ')} on ${runs[0]!.environment.cpuModel}, ${runs[0]!.environment.cores} cores (${runs[0]!.environment.hostname}).`,
     '',
     `A verdict stands when every run gives it: ${stands} of ${rows.length} stand, ${rows.length - stands} are unstable (the runs disagree: lean on none of them).`,
@@ -38,7 +40,7 @@ export async function claimsCommand(argv: string[]): Promise<number> {
     mdTable(replicatedTable(rows, runs)),
     '',
   ].join('\n');
-  console.log(markdown);
+  process.stdout.write(markdown);
   if (values.out) fs.writeFileSync(values.out, markdown);
   return 0;
 }
