@@ -48,6 +48,14 @@ export function bench(args: string[], options: Options = {}) {
   });
 }
 
+/** Writes `r` as <dir>/<runId>/results.json, as a run would leave it; returns that folder. */
+export function writeRunDir(dir: string, r: RunResults): string {
+  const d = path.join(dir, r.runId);
+  fs.mkdirSync(d);
+  fs.writeFileSync(path.join(d, 'results.json'), JSON.stringify(r));
+  return d;
+}
+
 /** A run's results.json, read and validated as `chart` and `compare` read it. */
 export function readRun(dir: string): RunResults {
   return readResults(path.join(dir, 'results.json'));

@@ -8,7 +8,7 @@ import { commandSettings, mergeRuns } from '../../harness/results/merge.ts';
 import { readResults } from '../../harness/results/store.ts';
 import type { RunResults } from '../../harness/types.ts';
 import { fakeLifecycle, fakeResults, httpResult, measurement, rounds } from '../fixtures/results.ts';
-import { bench } from '../helpers.ts';
+import { bench, writeRunDir } from '../helpers.ts';
 
 /** A part that measured json (node 1.4x django), or startup/memory/image-size, or both. */
 function part(id: string, startedAt: string, scenarios: 'json' | 'lifecycle', extra: Partial<RunResults> = {}): RunResults {
@@ -95,12 +95,7 @@ describe('merging parts of a run', () => {
 
   it('through the CLI: writes the merged run and its reports, which name the parts; never overwrites', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-merge-'));
-    const write = (r: RunResults) => {
-      const d = path.join(dir, r.runId);
-      fs.mkdirSync(d);
-      fs.writeFileSync(path.join(d, 'results.json'), JSON.stringify(r));
-      return d;
-    };
+    const write = (r: RunResults) => writeRunDir(dir, r);
     const a = write(A());
     const b = write(B());
     const out = path.join(dir, 'full');

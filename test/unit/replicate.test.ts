@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { machineMismatch, replicateClaims } from '../../harness/claims/replicate.ts';
 import type { RunResults } from '../../harness/types.ts';
 import { fakeResults, httpResult, measurement, rounds } from '../fixtures/results.ts';
-import { bench } from '../helpers.ts';
+import { bench, writeRunDir } from '../helpers.ts';
 
 /** A run whose node and django json trials give node/django = ratio in every round. */
 function run(id: string, ratio: number): RunResults {
@@ -46,12 +46,7 @@ describe('replicated verdicts', () => {
 
   it('through the CLI: a table of the verdicts over the runs, and a clear error for one run', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-claims-'));
-    const write = (r: RunResults) => {
-      const d = path.join(dir, r.runId);
-      fs.mkdirSync(d);
-      fs.writeFileSync(path.join(d, 'results.json'), JSON.stringify(r));
-      return d;
-    };
+    const write = (r: RunResults) => writeRunDir(dir, r);
     const a = write(run('a', 1.4));
     const b = write(run('b', 3));
     const out = await bench(['claims', a, b]);
