@@ -6,32 +6,55 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
 import { LOADER_NAMES } from './load/names.ts';
+import { earliestDecisionPairs } from './stats/confseq.ts';
+import { formatLevel } from './stats/intervals.ts';
 import type { LoadShape, ProfileName } from './types.ts';
 
-export const PROFILES: Record<ProfileName, LoadShape & { description: string }> = {
+type Profile = LoadShape & Required<Pick<LoadShape, 'claimRounds' | 'confidence' | 'ws'>>;
+
+const PROFILE_SHAPES: Record<ProfileName, Profile> = {
+  // The default run: every scenario on every target within the quick start's ten minutes on 2 cores,
+  // preparation included. Every HTTP scenario at one level; short trials, so that the rounds a
+  // claim needs (an anytime-valid 95% interval is bounded after 10 pairs at the earliest) fit.
   quick: {
-    // Short enough that the default run (json, four database scenarios, three WebSocket scenarios,
-    // startup and memory on seven targets) fits in the quick start's ten minutes on 2 cores: every
-    // HTTP scenario at one level, 128 connections.
-    description: 'a first look, in minutes: every HTTP scenario at 128 connections (queries and updates at 20 queries), 4 interleaved trials of 1.5 s after a 1 s warmup (intervals at 87.5%); WebSocket ramps to 1,000 clients',
     connections: [128],
-    durationS: 1.5,
-    warmupS: 1,
-    trials: 4,
+    durationS: 0.5,
+    warmupS: 0.5,
+    trials: 3,
+    claimRounds: { max: 30, budgetS: 45 },
+    confidence: 0.95,
     pipelining: 1,
-    // One capacity ramp per target (so no interval: the report says so), to 1,000 clients at most.
+    // One capacity ramp per target, to 1,000 clients at most.
     ws: { step: 250, ceiling: 1000, rttLimitMs: 250, ramps: 1, sampleMessages: 100, echoClients: 100, echoRatePerClient: 5, broadcastClients: 50, trialS: 1, messageBytes: 32 },
   },
+  // Close to TechEmpower's levels, every scenario within an hour of load on 2 cores: a sweep over
+  // 16..512 connections for the tables and charts, then claim rounds at each target's best level.
   full: {
-    description: 'close to TechEmpower: 15 s trials over 16..512 connections, 6 interleaved trials each after a 5 s warmup (intervals at 96.9%)',
     connections: [16, 32, 64, 128, 256, 512],
-    durationS: 15,
-    warmupS: 5,
-    trials: 6,
+    durationS: 4,
+    warmupS: 2,
+    trials: 3,
+    claimRounds: { max: 40, budgetS: 150 },
+    confidence: 0.95,
     pipelining: 1,
-    // Five ramps per target, each on a fresh target: [min, max] of the held clients at 93.75%.
-    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 5, sampleMessages: 200, echoClients: 1000, echoRatePerClient: 1, broadcastClients: 500, trialS: 10, messageBytes: 32 },
+    // Two ramps per target, each on a fresh target.
+    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 2, sampleMessages: 200, echoClients: 1000, echoRatePerClient: 1, broadcastClients: 500, trialS: 4, messageBytes: 32 },
   },
+};
+
+/** A profile in words, every figure taken from its shape (help, `list`, README). */
+export function describeProfile(p: LoadShape): string {
+  const levels = p.connections.length > 1 ? `a sweep over ${p.connections[0]}..${p.connections.at(-1)} connections (${p.trials} rounds per level), then claim rounds at each target's best level` : `every HTTP scenario at ${p.connections[0]} connections`;
+  const claims = p.claimRounds
+    ? `; claim rounds go on while a claim is undecided at ${formatLevel(p.confidence ?? 0.95)} (anytime-valid: bounded after ${earliestDecisionPairs(p.confidence ?? 0.95)} pairs at the earliest), up to ${p.claimRounds.max} rounds or ${p.claimRounds.budgetS} s per scenario after its least rounds`
+    : '';
+  const ws = p.ws ? `; WebSocket ramps in steps of ${p.ws.step.toLocaleString('en-US')} to ${p.ws.ceiling.toLocaleString('en-US')} clients (${p.ws.ramps} per target), echo at ${p.ws.echoClients.toLocaleString('en-US')} clients, ${p.ws.trialS} s trials` : '';
+  return `${levels}; trials of ${p.durationS} s after a ${p.warmupS} s warmup, at least ${p.trials} rounds${claims}${ws}`;
+}
+
+export const PROFILES: Record<ProfileName, Profile & { description: string }> = {
+  quick: { ...PROFILE_SHAPES.quick, description: `a first look, in minutes: ${describeProfile(PROFILE_SHAPES.quick)}` },
+  full: { ...PROFILE_SHAPES.full, description: `close to TechEmpower, within an hour of load: ${describeProfile(PROFILE_SHAPES.full)}` },
 };
 
 export const RUNTIME_CHOICES = ['local', 'docker', 'auto'] as const;
@@ -46,6 +69,11 @@ export const userConfigSchema = z.strictObject({
   durationS: z.number().positive().optional(),
   warmupS: z.number().nonnegative().optional(),
   trials: z.number().int().positive().optional(),
+  /** Claim rounds: at most this many per scenario, and no new one once `budgetS` seconds have passed since its least rounds. */
+  maxRounds: z.number().int().positive().optional(),
+  budgetS: z.number().positive().optional(),
+  /** Confidence of the claims' anytime-valid intervals, e.g. 0.95. */
+  confidence: z.number().gt(0).lt(1).optional(),
   /** The HTTP load generator (default harness). */
   loader: z.enum(LOADER_NAMES).optional(),
   /** Open loop: total requests per second of every HTTP trial (default: closed loop). */
@@ -115,6 +143,15 @@ export function parseDuration(text: string, flag: string): number {
   return value;
 }
 
+/** "95%", "95", "0.95" → 0.95, for --confidence. */
+export function parseConfidence(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
+  const n = m ? Number(m[1]) : NaN;
+  const value = m && (m[2] || n >= 1) ? n / 100 : n;
+  if (!m || !(value > 0 && value < 1)) throw new UserError(`--confidence: "${text}" is not a confidence level between 0 and 1 (or 0% and 100%).`, 'E.g. --confidence 95% or --confidence 0.99.');
+  return value;
+}
+
 export function parsePositiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text.trim()) || n < 1) throw new UserError(`${flag}: "${text}" is not a whole number >= 1.`, `E.g. ${flag} 3.`);
@@ -128,9 +165,11 @@ export function loadShapeFor(profile: ProfileName, overrides: UserConfig): LoadS
     durationS: overrides.durationS ?? base.durationS,
     warmupS: overrides.warmupS ?? base.warmupS,
     trials: overrides.trials ?? base.trials,
+    claimRounds: { max: overrides.maxRounds ?? base.claimRounds.max, budgetS: overrides.budgetS ?? base.claimRounds.budgetS },
+    confidence: overrides.confidence ?? base.confidence,
     pipelining: base.pipelining,
     ...(overrides.rate && { rate: overrides.rate }),
     ...(overrides.memoryRate && { memoryRate: overrides.memoryRate }),
-    ...(base.ws && { ws: { ...base.ws, step: overrides.wsStep ?? base.ws.step, ceiling: overrides.wsCeiling ?? base.ws.ceiling } }),
+    ws: { ...base.ws, step: overrides.wsStep ?? base.ws.step, ceiling: overrides.wsCeiling ?? base.ws.ceiling },
   };
 }

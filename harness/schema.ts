@@ -99,7 +99,7 @@ export const intervalSchema = z.object({
   hi: z.number(),
   /** Actual coverage probability (0..1): 0.9375 for [min, max] of 5 trials; 1 for an exact figure; 0 for none. */
   level: z.number().min(0).max(1),
-  method: z.enum(['order-statistic', 'paired-order-statistic', 'mann-whitney-ratio', 'exact', 'none']),
+  method: z.enum(['order-statistic', 'paired-order-statistic', 'mann-whitney-ratio', 'confidence-sequence', 'exact', 'none']),
 });
 export type IntervalData = z.infer<typeof intervalSchema>;
 
@@ -114,12 +114,20 @@ export const estimateSchema = z.object({
 });
 export type Estimate = z.infer<typeof estimateSchema>;
 
-/** Load shapes are data. `trials` is the number of rounds per level (one trial per target per round). */
+/**
+ * Load shapes are data. `trials` is the least number of rounds (one trial per target per round): each
+ * level of a sweep gets that many, and a scenario's claim rounds never stop before it. `claimRounds`
+ * bounds the rounds that run on while a claim resting on the scenario is undecided.
+ */
 export const loadShapeSchema = z.object({
   connections: z.array(z.number().int().positive()).min(1),
   durationS: z.number().positive(),
   warmupS: z.number().nonnegative(),
   trials: z.number().int().positive(),
+  /** Claim rounds: at most `max` rounds, and no new round once `budgetS` seconds have passed since every target had its least rounds (absent in older results: a fixed `trials`). */
+  claimRounds: z.object({ max: z.number().int().positive(), budgetS: z.number().positive() }).optional(),
+  /** Confidence of the claims' anytime-valid intervals (absent in older results). */
+  confidence: z.number().gt(0).lt(1).optional(),
   pipelining: z.number().int().positive().default(1),
   /** Open loop: total requests per second; absent: closed loop. */
   rate: z.number().positive().optional(),
@@ -275,6 +283,30 @@ export const runPartSchema = z.object({
 });
 export type RunPart = z.infer<typeof runPartSchema>;
 
+/** How a scenario's claim rounds went: when they stopped and why, and the level each target was measured at. */
+export const roundsRecordSchema = z.object({
+  minRounds: z.number().int().nonnegative(),
+  maxRounds: z.number().int().positive(),
+  budgetS: z.number().positive(),
+  confidence: z.number().gt(0).lt(1),
+  /** Claim rounds that ran. */
+  rounds: z.number().int().nonnegative(),
+  /** Seconds from the first round to the end of the last. */
+  elapsedS: z.number().nonnegative(),
+  /**
+   * decided: every claim resting on the scenario was decided; budget: no new round once the time
+   * budget (counted from the end of the least rounds) was spent; max-rounds: the most rounds allowed; no-claims: no claim rests on the scenario, so the
+   * least rounds ran; interrupted: Ctrl-C or a failure ended the rounds.
+   */
+  stoppedBy: z.enum(['decided', 'budget', 'max-rounds', 'no-claims', 'interrupted']),
+  /** Claims still open when the rounds stopped. */
+  open: z.array(z.string()).default([]),
+  /** Each target's level for the claim rounds (HTTP), and where it was chosen: from the sweep before the claim rounds, or the profile's only level. */
+  levels: z.record(z.string(), z.string()).optional(),
+  levelsFrom: z.enum(['sweep', 'profile']).optional(),
+});
+export type RoundsRecord = z.infer<typeof roundsRecordSchema>;
+
 export const runResultsSchema = z.object({
   schemaVersion: z.literal(RESULTS_SCHEMA_VERSION),
   /** Set when the file was written by an older harness and migrated on load. */
@@ -293,6 +325,10 @@ export const runResultsSchema = z.object({
   targets: z.record(z.string(), targetInfoSchema),
   services: z.array(serviceInfoSchema).default([]),
   measurements: z.array(measurementSchema),
+  /** Per scenario, how its claim rounds went (absent in older results). */
+  rounds: z.record(z.string(), roundsRecordSchema).optional(),
+  /** Confidence of the claims' anytime-valid intervals in this run (absent in older results: 0.95). */
+  confidence: z.number().gt(0).lt(1).optional(),
   /**
    * Set on a run merged by `bench merge` from runs (parts) of one commit, machine and settings, each
    * measuring some scenarios: a run too long for one sitting. Every scenario comes whole from one part.

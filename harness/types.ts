@@ -16,12 +16,13 @@ export type {
   MeasurementStatus,
   RunPart,
   RunResults,
+  RoundsRecord,
   RunState,
   ServiceInfo,
   TargetDeclaration,
   TargetInfo,
 } from './schema.ts';
-import type { CheckResult, Endpoint, ImageInfo, LatencyMs, LoadShape, Measurement, RunResults, ServiceInfo, TargetDeclaration } from './schema.ts';
+import type { CheckResult, Endpoint, ImageInfo, LatencyMs, LoadShape, Measurement, RoundsRecord, RunResults, ServiceInfo, TargetDeclaration } from './schema.ts';
 
 export type ProfileName = 'quick' | 'full';
 export type RuntimeName = 'local' | 'docker';
@@ -214,6 +215,23 @@ export interface ProgressReporter {
   warn(line: string): void;
 }
 
+/** The claims resting on a scenario, as its rounds see them (see harness/run/rounds.ts). */
+export interface ClaimRoundsContext {
+  /** Rounds every target gets, whatever the claims (the tables and charts need them). */
+  minRounds: number;
+  maxRounds: number;
+  /** No new claim round starts once this many seconds have passed since the least rounds ended. */
+  budgetS: number;
+  /** Confidence of the claims' anytime-valid intervals. */
+  confidence: number;
+  /** Whether a claim rests on the scenario with these targets (a sweep without one needs no claim rounds). */
+  feeds: boolean;
+  /** The claims still undecided on what was measured so far, the targets they need, and a line each; null when no claim rests on the scenario. */
+  open(): { ids: string[]; targets: Set<string>; lines: string[] } | null;
+  /** Records in the run's results how the claim rounds ended. */
+  done(record: Pick<RoundsRecord, 'rounds' | 'elapsedS' | 'stoppedBy' | 'open' | 'levels' | 'levelsFrom'>): void;
+}
+
 export interface ScenarioContext<R> {
   profile: ProfileName;
   runtime: Runtime;
@@ -232,6 +250,8 @@ export interface ScenarioContext<R> {
   /** The run's measurements of the scenarios that ran before this one (a copy): memory takes its
    * request rate from the json scenario's throughput. */
   earlier: Measurement[];
+  /** The claims resting on this scenario: its rounds run until they are decided or the budget is spent. */
+  claims: ClaimRoundsContext;
   /** Stores what the scenario has measured of a target so far; the results file is rewritten at once. */
   save(target: string, result: R): void;
   /** The target broke during the scenario: it is marked failed (what it measured is kept) and is left out from then on. */
@@ -292,6 +312,8 @@ export interface Figure {
   pairable: boolean;
   /** A deterministic figure (image size): its ratio is exact. */
   exact?: boolean;
+  /** What limit of the machine, the loader or the run stopped the figure (it is then a lower bound), in words, e.g. "the ceiling of 1,000 clients". */
+  limit?: string;
 }
 
 /**
@@ -347,8 +369,12 @@ export interface Scenario<R = unknown> {
   verify(running: RunningTarget, ctx: VerifyContext): Promise<CheckResult[]>;
   /** All targets were started and verified by the executor, which stops them afterwards. */
   run(targets: RunningTarget[], ctx: ScenarioContext<R>): Promise<void>;
-  /** Seconds of timed work `run` will do for this many targets, for the progress estimate. */
-  plannedSeconds(load: LoadShape, profile: ProfileName, targets: number): number;
+  /**
+   * Seconds of timed work `run` will do for this many targets at most (the plan's upper bound, printed
+   * before the run and used for the progress estimate); `claimTargets`: how many of them the claims
+   * resting on the scenario need (0: none rests on it), whose rounds may run on to the budget.
+   */
+  plannedSeconds(load: LoadShape, profile: ProfileName, targets: number, claimTargets: number): number;
 }
 
 /** A file a reporter produced; only the CLI writes files. */

@@ -7,6 +7,8 @@ export interface Claim {
   id: string;
   /** The article's own words. */
   quote: string;
+  /** The article's words in short, for the verdicts at a glance. */
+  short: string;
   /** What the article's figures predict, in words. */
   prediction: string;
   scenario: string;
@@ -38,6 +40,7 @@ const WSGI_BESIDE = { denominator: 'django-wsgi', why: 'Django as TechEmpower an
 export const CLAIMS: Claim[] = [
   {
     id: 'json-throughput',
+    short: "Node ~1.4x Django's JSON req/s",
     beside: [WSGI_BESIDE],
     quote: 'Node.js edges JSON APIs significantly (1.2M vs Django ~880k req/sec per TechEmpower R23 benchmarks for Django 6.0).',
     prediction: 'Node.js serves ~1.4x the JSON requests/s of Django (1.2-1.3M vs 850-880k).',
@@ -52,6 +55,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'django-matches-node-json',
+    short: 'Django matches Node on JSON',
     beside: [{ numerator: 'django-wsgi', why: WSGI_BESIDE.why }],
     quote: 'TechEmpower benchmarks show Django matching Node.js for JSON APIs (850k vs 1.2M req/sec).',
     prediction: 'Django within ~10% of Node.js on JSON throughput ("matching").',
@@ -65,6 +69,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'db-ops',
+    short: 'Django ties Node on database ops',
     beside: [WSGI_BESIDE],
     quote: 'Django ties database ops (~450k/sec both).',
     prediction: 'Node.js and Django do about the same database operations per second (ratio ~1).',
@@ -78,6 +83,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'startup',
+    short: 'Django starts in ~180 ms, Node in ~75 ms',
     beside: [{ numerator: 'django-wsgi', why: WSGI_BESIDE.why }],
     quote: 'Startup Time | ~180ms (Optimized) | ~75ms (V8 / Rust core)',
     // The application's own start: in containers without the engine's share (create to StartedAt),
@@ -93,6 +99,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'websocket-users',
+    short: "Node holds 3x Channels' WebSocket users",
     beside: [SOCKETIO_BESIDE],
     quote: 'Real-time WebSocket connections? Node handles 3x concurrent users.',
     prediction: 'Node.js holds ~3x the concurrent WebSocket users of Django Channels, with lower latency.',
@@ -106,6 +113,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'websocket-latency',
+    short: "Node's WebSocket latency is lower",
     beside: [SOCKETIO_BESIDE],
     quote: 'Socket.io / Native: Event loop handles ~3× more concurrent users with lower latency.',
     prediction: "Node.js answers a WebSocket echo faster than Django Channels at the same clients and rate (p95 round trip below 0.9x Channels').",
@@ -120,6 +128,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'node-1m-connections',
+    short: 'Node handles 1M+ connections',
     quote: 'Node handles 1M+ concurrent connections without blinking.',
     prediction: 'Node.js holds 1,000,000 WebSocket connections (set against the memory that 1M would need on this machine, extrapolated from the held clients).',
     scenario: 'ws-capacity',
@@ -133,6 +142,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'channels-1m-users',
+    short: 'Channels is ready for 1M+ users',
     quote: 'Not as seamless as Socket.io native implementation, but absolutely production-ready for 1M+ concurrent users.',
     prediction: 'Django Channels holds 1,000,000 WebSocket connections (set against the memory that 1M would need on this machine, extrapolated from the held clients).',
     scenario: 'ws-capacity',
@@ -146,6 +156,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'image-size',
+    short: 'Node images 80 MB, Django 300 MB',
     quote: 'Node.js dominates microservices – 80 MB Docker containers vs Django 300MB images.',
     // "80 MB" is node:24-slim's size as a registry shows it (compressed; ~230 MB on disk): judged
     // on compressed sizes, on disk only for results that have none (the figure's detail says which).
@@ -160,6 +171,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'memory',
+    short: 'Node uses 20% less RAM',
     beside: [WSGI_BESIDE],
     quote: 'Node.js runs 20% lighter on RAM consumption at massive scale',
     prediction: 'Node.js needs ~0.8x the memory of Django at steady state under the same request rate.',
@@ -173,6 +185,7 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'deno-beside-node',
+    short: 'Deno serves JSON like Node (one column)',
     quote: 'JSON/sec | ~880k reqs (TechEmpower R23) | ~1.3M+ reqs (TechEmpower R23)  [one column for "Node.js / Deno"]',
     prediction: 'Deno serves JSON at about Node.js\'s rate (the article gives one figure for both).',
     scenario: 'json',

@@ -11,15 +11,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { median } from 'simple-statistics';
 import { assertAlive } from '../harness/run/alive.ts';
-import { guarded } from '../harness/run/guard.ts';
-import { rotation } from '../harness/run/rotation.ts';
+import { plannedRoundsSeconds, runClaimRounds } from '../harness/run/rounds.ts';
 import { monitorResources } from '../harness/runtime/resource-monitor.ts';
 import { fmtInt, fmtInterval, fmtMiB } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import { bestLevel, summarizeHttp } from '../harness/http/summary.ts';
 import type { HttpResult } from '../harness/http/schema.ts';
-import type { LoadShape, Measurement, ResultKind, RunningTarget, Scenario } from '../harness/types.ts';
+import type { LoadShape, Measurement, ResultKind, RunningTarget, Scenario, ScenarioContext } from '../harness/types.ts';
 import { verifyJson } from '../harness/verify/json-contract.ts';
 
 /** Length of the throughput probe when the json scenario did not run first. */
@@ -27,10 +26,12 @@ const PROBE_S = 2;
 /** Idle memory is read this long after the target is ready. */
 export const SETTLE_MS = 1000;
 const IDLE_READINGS = 3;
+/** Seconds a cycle's start, idle readings and stop add to its settle and load, for the plan. */
+const CYCLE_START_STOP_S = 1.5;
 
-/** Each cycle's load lasts the profile's trial, at least 2 s: its second half gives the steady state. */
+/** Each cycle's load lasts the profile's trial, at least 1 s: its second half gives the steady state (readings every 100 ms). */
 export function memoryLoadS(load: LoadShape): number {
-  return Math.max(2, load.durationS);
+  return Math.max(1, load.durationS);
 }
 
 /** The load level for the peak: the highest of the run's connection levels. */
@@ -210,7 +211,7 @@ export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResul
   kind: memoryKind,
   verify: verifyJson,
 
-  plannedSeconds: (load, _profile, targets) => load.trials * targets * (settleMs / 1000 + 2 + memoryLoadS(load)),
+  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds(load, settleMs / 1000 + CYCLE_START_STOP_S + memoryLoadS(load), targets, claimTargets),
 
   async run(targets, ctx) {
     const connections = memoryLoadConnections(ctx.load);
@@ -237,60 +238,56 @@ export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResul
       }),
     );
     for (const t of targets) await t.stop(); // every cycle starts afresh
-    let active = [...targets];
-    for (let round = 1; round <= ctx.load.trials; round++) {
-      const order = rotation(active, round);
-      ctx.progress.step(`cycle ${round}/${ctx.load.trials}: ${order.map((t) => t.target.decl.name).join(' → ')}`, order.length * (settleMs / 1000 + 2 + memoryLoadS(ctx.load)));
-      for (const t of order) {
+    await runClaimRounds(targets, ctx as ScenarioContext<unknown>, {
+      label: 'cycles',
+      trialS: settleMs / 1000 + CYCLE_START_STOP_S + memoryLoadS(ctx.load),
+      trial: async (t, round) => {
         const name = t.target.decl.name;
-        const ok = await guarded(ctx, name, async () => {
-          const startedAt = new Date().toISOString();
-          const instance = await ctx.startTarget(t.target);
-          try {
-            await sleep(settleMs);
-            const idle = await idleReading(instance, Math.min(200, settleMs / 10));
-            const interval = Math.min(100, instance.statsIntervalMs);
-            const whole = monitorResources(instance, interval);
-            // Steady state: the readings of the load's second half, once the target has settled into the rate.
-            const readings: number[] = [];
-            let second: NodeJS.Timeout | undefined;
-            let sampler: NodeJS.Timeout | undefined;
-            const onStart = () => {
-              whole.start();
-              second = setTimeout(() => {
-                sampler = setInterval(() => void instance.stats().then((x) => x && readings.push(x.memoryBytes)), interval);
-              }, (memoryLoadS(ctx.load) * 1000) / 2);
-            };
-            const load = await ctx.loader
-              .run({ url: `${instance.url}/json`, connections, durationS: memoryLoadS(ctx.load), pipelining: 1, ...(rate && { rate: rate.rate }) }, ctx.signal, onStart)
-              .finally(() => {
-                clearTimeout(second);
-                clearInterval(sampler);
-              });
-            const use = await whole.stop();
-            await assertAlive(instance);
-            const r = results.get(t)!;
-            r.cycles.push({
-              round,
-              startedAt,
-              idleBytes: idle.bytes,
-              peakBytes: use.memoryBytesPeak,
-              idleRssBytes: idle.rss,
-              peakRssBytes: use.rssBytesPeak,
-              rps: load.rps,
-              steadyBytes: open && readings.length ? median(readings) : null,
-              achievedRate: load.achievedRate ?? null,
+        const startedAt = new Date().toISOString();
+        const instance = await ctx.startTarget(t.target);
+        try {
+          await sleep(settleMs);
+          const idle = await idleReading(instance, Math.min(200, settleMs / 10));
+          const interval = Math.min(100, instance.statsIntervalMs);
+          const whole = monitorResources(instance, interval);
+          // Steady state: the readings of the load's second half, once the target has settled into the rate.
+          const readings: number[] = [];
+          let second: NodeJS.Timeout | undefined;
+          let sampler: NodeJS.Timeout | undefined;
+          const onStart = () => {
+            whole.start();
+            second = setTimeout(() => {
+              sampler = setInterval(() => void instance.stats().then((x) => x && readings.push(x.memoryBytes)), interval);
+            }, (memoryLoadS(ctx.load) * 1000) / 2);
+          };
+          const load = await ctx.loader
+            .run({ url: `${instance.url}/json`, connections, durationS: memoryLoadS(ctx.load), pipelining: 1, ...(rate && { rate: rate.rate }) }, ctx.signal, onStart)
+            .finally(() => {
+              clearTimeout(second);
+              clearInterval(sampler);
             });
-            ctx.save(name, r);
-            const steady = r.cycles.at(-1)!.steadyBytes;
-            ctx.progress.info(`${name}: idle ${fmtMiB(idle.bytes)}${steady !== null && steady !== undefined ? `, steady ${fmtMiB(steady)}` : ''}, peak ${fmtMiB(use.memoryBytesPeak)} at ${fmtInt(load.rps)} req/s`);
-          } finally {
-            await instance.stop();
-          }
-        });
-        if (!ok) active = active.filter((x) => x !== t);
-      }
-    }
+          const use = await whole.stop();
+          await assertAlive(instance);
+          const r = results.get(t)!;
+          r.cycles.push({
+            round,
+            startedAt,
+            idleBytes: idle.bytes,
+            peakBytes: use.memoryBytesPeak,
+            idleRssBytes: idle.rss,
+            peakRssBytes: use.rssBytesPeak,
+            rps: load.rps,
+            steadyBytes: open && readings.length ? median(readings) : null,
+            achievedRate: load.achievedRate ?? null,
+          });
+          ctx.save(name, r);
+          const steady = r.cycles.at(-1)!.steadyBytes;
+          ctx.progress.info(`${name}: idle ${fmtMiB(idle.bytes)}${steady !== null && steady !== undefined ? `, steady ${fmtMiB(steady)}` : ''}, peak ${fmtMiB(use.memoryBytesPeak)} at ${fmtInt(load.rps)} req/s`);
+        } finally {
+          await instance.stop();
+        }
+      },
+    });
   },
 });
 

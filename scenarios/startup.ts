@@ -7,17 +7,16 @@
 // pulls every Django/Node ratio towards 1. The claim is judged on the application's start.
 import { z } from 'zod';
 import { quantile } from 'simple-statistics';
-import { guarded } from '../harness/run/guard.ts';
-import { rotation } from '../harness/run/rotation.ts';
+import { plannedRoundsSeconds, runClaimRounds } from '../harness/run/rounds.ts';
 import { fmtInterval, fmtMs, fmtPct } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
-import type { Measurement, ProfileName, ResultKind, RunningTarget, Scenario } from '../harness/types.ts';
+import type { Measurement, ResultKind, RunningTarget, Scenario, ScenarioContext } from '../harness/types.ts';
 import { verifyJson } from '../harness/verify/json-contract.ts';
 
 export const STARTUP_POLL_MS = 5;
-/** Starts per target: 5 gives [min, max] at 93.75%; 15 gives an interval at >= 95%. */
-export const STARTUP_RUNS: Record<ProfileName, number> = { quick: 5, full: 15 };
+/** Seconds one start and stop of a target takes at most, for the plan (a container's, with the engine's share). */
+const START_S = 1.5;
 
 const startupResultSchema = z.object({
   mode: z.enum(['process', 'container']),
@@ -193,33 +192,28 @@ export const startupScenario: Scenario<StartupResult> = {
   kind: startupKind,
   verify: verifyJson,
 
-  plannedSeconds: (_load, profile, targets) => STARTUP_RUNS[profile] * targets * 2,
+  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds(load, START_S, targets, claimTargets),
 
   async run(targets: RunningTarget[], ctx) {
-    const runs = STARTUP_RUNS[ctx.profile];
     const mode = ctx.runtime.name === 'docker' ? 'container' : 'process';
     const results = new Map(targets.map((t) => [t, { mode, pollIntervalMs: STARTUP_POLL_MS, warmupRuns: 1, schedule: 'interleaved', starts: [] } as StartupResult]));
     // The executor's start (verified) was each target's warmup start.
     for (const t of targets) await t.stop();
-    let active = [...targets];
-    for (let round = 1; round <= runs; round++) {
-      const order = rotation(active, round);
-      ctx.progress.step(`round ${round}/${runs}: start ${order.map((t) => t.target.decl.name).join(' → ')}`, 2 * order.length);
-      for (const t of order) {
+    await runClaimRounds(targets, ctx as ScenarioContext<unknown>, {
+      label: 'starts',
+      trialS: START_S,
+      trial: async (t, round) => {
         const name = t.target.decl.name;
-        const ok = await guarded(ctx, name, async () => {
-          const startedAt = new Date().toISOString();
-          const instance = await ctx.startTarget(t.target, { readyPath: '/json', pollIntervalMs: STARTUP_POLL_MS });
-          await instance.stop();
-          const r = results.get(t)!;
-          const split = instance.startup;
-          r.starts.push({ round, startedAt, readyMs: instance.readyMs, ...(split && { engineMs: split.engineMs, appMs: split.appMs }) });
-          ctx.save(name, r);
-          const parts = split?.engineMs != null ? ` (engine ${split.engineMs.toFixed(0)} ms + application ${split.appMs.toFixed(0)} ms)` : '';
-          ctx.progress.info(`${name}: ${instance.readyMs.toFixed(0)} ms to the first 200 from /json${parts}`);
-        });
-        if (!ok) active = active.filter((x) => x !== t);
-      }
-    }
+        const startedAt = new Date().toISOString();
+        const instance = await ctx.startTarget(t.target, { readyPath: '/json', pollIntervalMs: STARTUP_POLL_MS });
+        await instance.stop();
+        const r = results.get(t)!;
+        const split = instance.startup;
+        r.starts.push({ round, startedAt, readyMs: instance.readyMs, ...(split && { engineMs: split.engineMs, appMs: split.appMs }) });
+        ctx.save(name, r);
+        const parts = split?.engineMs != null ? ` (engine ${split.engineMs.toFixed(0)} ms + application ${split.appMs.toFixed(0)} ms)` : '';
+        ctx.progress.info(`${name}: ${instance.readyMs.toFixed(0)} ms to the first 200 from /json${parts}`);
+      },
+    });
   },
 };

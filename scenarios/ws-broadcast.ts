@@ -10,6 +10,7 @@ import { redisService } from '../harness/services/redis.ts';
 import { fmtInt, fmtInterval, fmtMs } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
+import { plannedRoundsSeconds } from '../harness/run/rounds.ts';
 import type { Measurement, ResultKind, RunResults, Scenario, ServiceDeclaration, Target } from '../harness/types.ts';
 import { describeWsLoader, fmtLatency, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
 
@@ -161,7 +162,7 @@ export const wsBroadcastScenario: Scenario<BroadcastResult> = {
   schedule: 'interleaved',
   kind: broadcastKind,
   verify: verifyWsEndpoint('/ws/broadcast'),
-  plannedSeconds: (load, _profile, targets) => load.trials * targets * (wsLoadOf(load).trialS + 1),
+  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds(load, wsLoadOf(load).trialS + 0.5, targets, claimTargets),
 
   async run(targets, ctx) {
     const ws = wsLoadOf(ctx.load);
@@ -188,7 +189,6 @@ export const wsBroadcastScenario: Scenario<BroadcastResult> = {
       }),
     );
     await runWsRounds(targets, ctx as Parameters<typeof runWsRounds>[1], {
-      rounds: ctx.load.trials,
       trialS: ws.trialS,
       label: `${fmtInt(ws.broadcastClients)} clients`,
       measure: (t) => loader.broadcast({ url: wsUrl(t, '/ws/broadcast'), protocol: wsProtocol(t.target, '/ws/broadcast'), clients: ws.broadcastClients, durationS: ws.trialS, messageBytes: ws.messageBytes }, ctx.signal),

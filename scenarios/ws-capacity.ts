@@ -109,6 +109,22 @@ export function memorySlope(points: { clients: number; bytes: number }[]): { per
 const resultOf = (m: Measurement) => m.result as CapacityResult | undefined;
 const held = (r: CapacityResult) => r.ramps.map((x) => x.maxClientsWithinLimits);
 const fmtKiB = (bytes: number | null) => (bytes === null ? 'n/a' : `${(bytes / 1024).toFixed(1)} KiB`);
+/** What stopped a target's lower-bound ramps, in words: the ceiling with its count, or a limit of the machine. */
+function rampLimit(r: CapacityResult): string {
+  const reasons = [...new Set(r.ramps.filter((x) => x.lowerBound).map((x) => x.stopReason))];
+  return reasons
+    .map((reason) =>
+      reason === 'ceiling'
+        ? `the run's ceiling of ${fmtInt(r.ceiling)} clients`
+        : reason === 'failures'
+          ? `the open-files limit of the target's processes${r.targetOpenFilesLimit !== null ? ` (${fmtInt(r.targetOpenFilesLimit)})` : ''}`
+          : reason === 'rtt-limit'
+            ? "the loader's CPU (saturated at the last step)"
+            : STOP_WORDS[reason],
+    )
+    .join(' and ');
+}
+
 const stopText = (ramp: Ramp) => STOP_WORDS[ramp.stopReason] + (ramp.lowerBound ? ' (lower bound)' : '');
 
 const capacityKind: ResultKind<CapacityResult> = {
@@ -241,6 +257,7 @@ const capacityKind: ResultKind<CapacityResult> = {
         unit: 'clients',
         detail: `most clients held with p95 round trip <= ${r.rttLimitMs} ms and <= ${(r.maxFailureRatio * 100).toFixed(0)}% failed connects, steps of ${fmtInt(r.stepClients)} to ${fmtInt(r.ceiling)}, ${r.ramps.length} ramp(s) of a fresh target, ${r.protocol}, ${r.workers} worker(s); stopped by ${r.ramps.map((x) => x.stopReason).join(', ')}`,
         lowerBound: r.ramps.some((x) => x.lowerBound),
+        ...(r.ramps.some((x) => x.lowerBound) && { limit: rampLimit(r) }),
         pairable: true,
       };
     }

@@ -9,8 +9,7 @@ import { createWsLoader, type WsLoader, type WsProtocol } from '../harness/load/
 import { verifyWsBroadcast, verifyWsEcho } from '../harness/load/ws/verify.ts';
 import { UserError } from '../harness/errors.ts';
 import { assertAlive } from '../harness/run/alive.ts';
-import { guarded } from '../harness/run/guard.ts';
-import { rotation } from '../harness/run/rotation.ts';
+import { runClaimRounds } from '../harness/run/rounds.ts';
 import { monitorResources, type ResourceUse } from '../harness/runtime/resource-monitor.ts';
 import { fmtMs } from '../harness/report/format.ts';
 import type { CheckResult, LoadShape, RunningTarget, ScenarioContext, Target } from '../harness/types.ts';
@@ -90,37 +89,32 @@ export interface WsTrialFrame {
 }
 
 /**
- * Interleaved rounds of timed trials: in round r every active target gets its r-th trial, in an
- * order rotated every round; the target's resources are sampled while `measure` runs; a target that
+ * Interleaved rounds of timed trials, driven by the claims resting on the scenario (see
+ * harness/run/rounds.ts): the target's resources are sampled while `measure` runs; a target that
  * breaks is marked failed and leaves the rotation. `record` gets each trial and saves it.
  */
 export async function runWsRounds<T>(
   targets: RunningTarget[],
   ctx: ScenarioContext<unknown>,
-  o: { rounds: number; trialS: number; label: string; measure(t: RunningTarget): Promise<T>; record(t: RunningTarget, trial: T, frame: WsTrialFrame): void },
+  o: { trialS: number; label: string; measure(t: RunningTarget): Promise<T>; record(t: RunningTarget, trial: T, frame: WsTrialFrame): void },
 ): Promise<void> {
-  let active = [...targets];
-  for (let round = 1; round <= o.rounds; round++) {
-    const order = rotation(active, round);
-    if (order.length === 0) return;
-    ctx.progress.step(`${o.label}: round ${round}/${o.rounds}, order ${order.map((t) => t.target.decl.name).join(' → ')}`, o.trialS * order.length);
-    for (const [position, t] of order.entries()) {
-      const ok = await guarded(ctx, t.target.decl.name, async () => {
-        const monitor = monitorResources(t, t.statsIntervalMs);
-        const startedAt = new Date().toISOString();
-        monitor.start();
-        const trial = await o.measure(t).catch(async (error: unknown) => {
-          await monitor.stop();
-          throw error;
-        });
-        const use = await monitor.stop();
-        // A target that died during the trial measured its own death: the trial is not kept.
-        await assertAlive(t);
-        o.record(t, trial, { round, order: position, startedAt, endedAt: new Date().toISOString(), target: use });
+  await runClaimRounds(targets, ctx, {
+    label: o.label,
+    trialS: o.trialS,
+    trial: async (t, round, position) => {
+      const monitor = monitorResources(t, t.statsIntervalMs);
+      const startedAt = new Date().toISOString();
+      monitor.start();
+      const trial = await o.measure(t).catch(async (error: unknown) => {
+        await monitor.stop();
+        throw error;
       });
-      if (!ok) active = active.filter((x) => x !== t);
-    }
-  }
+      const use = await monitor.stop();
+      // A target that died during the trial measured its own death: the trial is not kept.
+      await assertAlive(t);
+      o.record(t, trial, { round, order: position, startedAt, endedAt: new Date().toISOString(), target: use });
+    },
+  });
 }
 
 /** "p50 1.2 ms, p95 3.4 ms, p99 5.6 ms". */

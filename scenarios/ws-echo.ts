@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { fmtInt, fmtInterval, fmtMs } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
+import { plannedRoundsSeconds } from '../harness/run/rounds.ts';
 import type { Measurement, ResultKind, Scenario } from '../harness/types.ts';
 import type { CapacityResult } from './ws-capacity.ts';
 import { describeWsLoader, fmtLatency, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
@@ -146,7 +147,7 @@ export const wsEchoScenario: Scenario<EchoResult> = {
   schedule: 'interleaved',
   kind: echoKind,
   verify: verifyWsEndpoint('/ws/echo'),
-  plannedSeconds: (load, _profile, targets) => load.trials * targets * (wsLoadOf(load).trialS + 1),
+  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds(load, wsLoadOf(load).trialS + 0.5, targets, claimTargets),
 
   async run(targets, ctx) {
     const ws = wsLoadOf(ctx.load);
@@ -171,7 +172,6 @@ export const wsEchoScenario: Scenario<EchoResult> = {
       }),
     );
     await runWsRounds(targets, ctx as Parameters<typeof runWsRounds>[1], {
-      rounds: ctx.load.trials,
       trialS: ws.trialS,
       label: `${fmtInt(ws.echoClients)} clients`,
       measure: (t) =>

@@ -1,18 +1,28 @@
 // The claims evaluator: a pure function of the results. Each claim gets supported, refuted or
 // inconclusive, with the measured ratio (the median of ratios taken pair by pair from samples of the
 // two targets measured next to each other), its interval with the interval's real confidence level,
-// the figures behind it, the samples it rests on, and one line saying why. It reads figures through
-// the scenarios' result kinds and names no scenario.
+// the figures behind it, the samples it rests on, how the verdict was reached (decided after n pairs,
+// stopped at the budget, held back by a limit of the machine) and one line saying why. Paired ratios
+// get an anytime-valid confidence sequence, so the rounds may stop as soon as a claim is decided, and
+// the pairs of several runs of one machine may be pooled. It reads figures through the scenarios'
+// result kinds and names no scenario.
 import { CLAIMS, withBeside, type Claim } from '../../scenarios/claims.ts';
 import { kindOf } from '../results/scenario-kinds.ts';
 import { fmtRatio } from '../report/format.ts';
-import { formatLevel, pairedRatio, ratioBetweenSamples } from '../stats/intervals.ts';
-import type { Figure, IntervalData, Measurement, RunResults } from '../types.ts';
+import { earliestDecisionPairs, lag1Autocorrelation, pairedRatioSequence } from '../stats/confseq.ts';
+import { formatLevel, ratioBetweenSamples } from '../stats/intervals.ts';
+import type { Figure, IntervalData, Measurement, RoundsRecord, RunResults } from '../types.ts';
 
 export type Verdict = 'supported' | 'refuted' | 'inconclusive';
 
-/** Below this confidence a verdict says that it rests on a weak interval. */
+/** The claims' confidence when a run does not record one (results of older harnesses). */
+export const DEFAULT_CONFIDENCE = 0.95;
+
+/** Below this confidence a verdict says that it rests on a weak interval (unpaired or older results). */
 export const WEAK_LEVEL = 0.9;
+
+/** Lag-1 autocorrelation of a claim's paired log-ratios above this is flagged: the pairs are not independent. */
+export const AUTOCORRELATION_FLAG = 0.3;
 
 export interface Side {
   target: string;
@@ -24,6 +34,8 @@ export interface Side {
   detail: string;
   /** The loader was saturated: the true figure is at least this (throughput only). */
   lowerBound: boolean;
+  /** The limit that stopped the figure, in words, where one did. */
+  limit?: string;
 }
 
 export interface ClaimRatio {
@@ -39,16 +51,36 @@ export interface ClaimRatio {
   maxGapS: number | null;
 }
 
+/**
+ * How a verdict was reached. decided: the interval lies wholly inside or outside the band; budget: the
+ * rounds stopped at the scenario's time budget or most rounds with the interval still across the
+ * band's edge; open: undecided, and the rounds did not stop for the budget (interrupted, older
+ * results); limit: a limit of the machine, the loader or the run keeps it inconclusive; extrapolation:
+ * a figure that was not reached here; exact: one exact reading per side; not-measured.
+ */
+export interface Decision {
+  how: 'decided' | 'budget' | 'open' | 'limit' | 'extrapolation' | 'exact' | 'not-measured';
+  /** Pairs the interval rests on (0 where none). */
+  pairs: number;
+  /** In words, e.g. "decided after 12 pairs", "stopped at the 45 s budget after 20 pairs". */
+  text: string;
+}
+
 export interface ClaimVerdict {
   claim: Claim;
   verdict: Verdict;
   reason: string;
+  decision: Decision;
   ratio?: ClaimRatio;
   numerator?: Side;
   denominator?: Side;
+  /** Lag-1 autocorrelation of the paired log-ratios (4 pairs or more), flagged above AUTOCORRELATION_FLAG. */
+  autocorrelation?: { lag1: number; flagged: boolean };
   /** Which measurements the figures come from, e.g. "json/node and json/django in results.json". */
   source?: string;
   machine: string;
+  /** Runs whose pairs were pooled (claims over several runs); absent for one run. */
+  runs?: string[];
 }
 
 function median(values: number[]): number {
@@ -58,9 +90,9 @@ function median(values: number[]): number {
 }
 
 /** The figure behind one side of a claim, or why there is none. */
-export function figureOf(m: Measurement | undefined, claim: Claim, target: string, run: RunResults): Figure | string {
+export function figureOf(m: Measurement | undefined, claim: Claim, target: string, run: RunResults, partial = false): Figure | string {
   if (!m) return `${target} was not measured`;
-  if (m.status !== 'ok' || !m.complete) return `${target} was ${m.status}${m.complete ? '' : ' (incomplete)'}${m.error ? `: ${m.error.split('. Fix:')[0]}` : ''}`;
+  if (m.status !== 'ok' || (!m.complete && !partial)) return `${target} was ${m.status}${m.complete ? '' : ' (incomplete)'}${m.error ? `: ${m.error.split('. Fix:')[0]}` : ''}`;
   const kind = kindOf(m);
   if (!kind) return `the ${m.scenario} scenario is unknown to this harness`;
   if (m.result === undefined) return `${target} has no ${m.scenario} results`;
@@ -72,34 +104,57 @@ export function figureOf(m: Measurement | undefined, claim: Claim, target: strin
 const toSide = (target: string, f: Figure, results: RunResults): Side => {
   const values = f.samples.map((s) => s.value);
   const server = results.targets[target]?.server;
-  return { target, samples: values, value: median(values), unit: f.unit, detail: `${server ? `${server}; ` : ''}${f.detail}, ${results.runtime}`, lowerBound: f.lowerBound };
+  return { target, samples: values, value: median(values), unit: f.unit, detail: `${server ? `${server}; ` : ''}${f.detail}, ${results.runtime}`, lowerBound: f.lowerBound, ...(f.limit && { limit: f.limit }) };
 };
 
-/** The ratio num/den: exact for exact figures, pair by pair where samples share keys, else between independent samples. */
-export function claimRatio(num: Figure, den: Figure): ClaimRatio {
-  if (num.exact && den.exact) {
-    const value = median(num.samples.map((s) => s.value)) / median(den.samples.map((s) => s.value));
+/** The two figures of a claim in one run; `run` prefixes the pair keys when runs are pooled. */
+export interface FigurePair {
+  num: Figure;
+  den: Figure;
+  run?: string;
+}
+
+const pairsOf = ({ num, den, run }: FigurePair) => {
+  if (!(num.pairable && den.pairable)) return [];
+  const denByKey = new Map(den.samples.map((s) => [s.pairKey, s]));
+  return num.samples.flatMap((a) => {
+    const b = denByKey.get(a.pairKey);
+    return b ? [{ key: run ? `${run} ${a.pairKey}` : a.pairKey, a, b }] : [];
+  });
+};
+
+/**
+ * The ratio num/den: exact for exact figures; pair by pair where samples share keys, with the
+ * confidence sequence of the median ratio (anytime-valid, so it stays valid however often the rounds
+ * looked at it); else between independent samples (older results), with its fixed-n level.
+ */
+export function claimRatio(num: Figure, den: Figure, confidence = DEFAULT_CONFIDENCE): ClaimRatio {
+  return pooledRatio([{ num, den }], confidence);
+}
+
+function pooledRatio(sides: FigurePair[], confidence: number): ClaimRatio {
+  const all = <T>(f: (p: FigurePair) => T[]) => sides.flatMap(f);
+  if (sides.every((s) => s.num.exact && s.den.exact)) {
+    const value = median(all((s) => s.num.samples.map((x) => x.value))) / median(all((s) => s.den.samples.map((x) => x.value)));
     return { value, ci: { lo: value, hi: value, level: 1, method: 'exact' }, n: 1, basis: 'exact', pairs: [], maxGapS: null };
   }
-  const denByKey = new Map(den.samples.map((s) => [s.pairKey, s]));
-  const pairs = !(num.pairable && den.pairable) ? [] : num.samples.flatMap((a) => {
-    const b = denByKey.get(a.pairKey);
-    return b ? [{ a, b }] : [];
-  });
+  const pairs = all(pairsOf);
   if (pairs.length) {
-    const p = pairedRatio(pairs.map((x) => x.a.value), pairs.map((x) => x.b.value));
+    const p = pairedRatioSequence(pairs.map((x) => x.a.value), pairs.map((x) => x.b.value), confidence);
     const gaps = pairs.flatMap(({ a, b }) => (a.at && b.at ? [Math.abs(Date.parse(a.at) - Date.parse(b.at)) / 1000] : []));
     return {
       value: p.ratio,
       ci: p.interval,
       n: p.n,
       basis: 'paired',
-      pairs: pairs.map(({ a, b }) => ({ key: a.pairKey, numerator: a.value, denominator: b.value, ratio: a.value / b.value })),
+      pairs: pairs.map(({ key, a, b }) => ({ key, numerator: a.value, denominator: b.value, ratio: a.value / b.value })),
       maxGapS: gaps.length === pairs.length ? Math.max(...gaps) : null,
     };
   }
-  const r = ratioBetweenSamples(num.samples.map((s) => s.value), den.samples.map((s) => s.value));
-  return { value: r.ratio, ci: r.interval, n: Math.min(num.samples.length, den.samples.length), basis: 'unpaired', pairs: [], maxGapS: null };
+  const a = all((s) => s.num.samples.map((x) => x.value));
+  const b = all((s) => s.den.samples.map((x) => x.value));
+  const r = ratioBetweenSamples(a, b, confidence);
+  return { value: r.ratio, ci: r.interval, n: Math.min(a.length, b.length), basis: 'unpaired', pairs: [], maxGapS: null };
 }
 
 function describe(claim: Claim, r: ClaimRatio): string {
@@ -109,33 +164,84 @@ function describe(claim: Claim, r: ClaimRatio): string {
       ? 'exact'
       : r.ci.level === 0
         ? 'no interval: one sample per target'
-        : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : "unpaired samples"}`;
+        : r.ci.method === 'confidence-sequence'
+          ? `${formatLevel(r.ci.level)} anytime-valid interval ${fmtRatio(r.ci.lo)}-${Number.isFinite(r.ci.hi) ? fmtRatio(r.ci.hi) : '∞'}, median of ${r.n} paired ratios`
+          : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : 'unpaired samples'}`;
   return `${claim.numerator}/${claim.denominator} = ${fmtRatio(r.value)} (${interval}) against the article's ${fmtRatio(a)}-${fmtRatio(b)}`;
 }
 
-export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: Figure & { lowerBound: boolean }): { verdict: Verdict; reason: string; ratio: ClaimRatio } {
-  const ratio = claimRatio(num, den);
+/** Why a claim is inconclusive, as data: noise (more pairs may decide it) or a limit (more pairs will not). */
+type Cause = 'decided' | 'noise' | 'limit';
+
+export interface Judgement {
+  verdict: Verdict;
+  reason: string;
+  ratio: ClaimRatio;
+  cause: Cause;
+}
+
+const limitOf = (side: string, f: { lowerBound: boolean; limit?: string }) => `${side} ${f.limit ? `stopped at ${f.limit}` : 'is loader-bound'}`;
+
+export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: Figure & { lowerBound: boolean }, confidence = DEFAULT_CONFIDENCE): Judgement {
+  return judgePooled(claim, [{ num, den }], confidence);
+}
+
+function judgePooled(claim: Claim, sides: FigurePair[], confidence: number): Judgement {
+  const ratio = pooledRatio(sides, confidence);
   const { lo, hi } = ratio.ci;
   const [a, b] = claim.band;
   const measured = describe(claim, ratio);
-  const weak = ratio.basis !== 'exact' && ratio.ci.level > 0 && ratio.ci.level < WEAK_LEVEL ? `; the interval has only ${formatLevel(ratio.ci.level)} confidence (more trials give more: --profile full)` : '';
-  const result = (verdict: Verdict, reason: string) => ({ verdict, reason: reason + (verdict === 'inconclusive' ? '' : weak), ratio });
-  if (ratio.basis !== 'exact' && ratio.ci.level === 0) return result('inconclusive', `one independent sample per target, so no interval: ${measured}`);
-  if (num.lowerBound && den.lowerBound) return result('inconclusive', `both figures are loader-bound (lower bounds only): ${measured}`);
+  const num = { lowerBound: sides.some((s) => s.num.lowerBound), limit: sides.find((s) => s.num.limit)?.num.limit };
+  const den = { lowerBound: sides.some((s) => s.den.lowerBound), limit: sides.find((s) => s.den.limit)?.den.limit };
+  const weak = ratio.basis !== 'exact' && ratio.ci.level > 0 && ratio.ci.level < WEAK_LEVEL ? `; the interval has only ${formatLevel(ratio.ci.level)} confidence` : '';
+  const result = (verdict: Verdict, reason: string, cause: Cause) => ({ verdict, reason: reason + (verdict === 'inconclusive' ? '' : weak), ratio, cause });
+  if (ratio.basis !== 'exact' && ratio.ci.level === 0) return result('inconclusive', `one independent sample per target, so no interval: ${measured}`, num.lowerBound || den.lowerBound ? 'limit' : 'noise');
+  if (ratio.basis === 'unpaired' && ratio.ci.level < confidence) {
+    // Older results without pairs: a fixed-n interval below the confidence asked for decides nothing.
+    return result('inconclusive', `unpaired samples give only ${formatLevel(ratio.ci.level)} confidence, below the ${formatLevel(confidence)} asked for: ${measured}`, 'noise');
+  }
+  if (num.lowerBound && den.lowerBound) {
+    const same = num.limit && num.limit === den.limit;
+    return result('inconclusive', `${same ? `both sides stopped at ${num.limit}, a limit of this run and machine, not of the frameworks` : `${limitOf(claim.numerator, num)} and ${limitOf(claim.denominator, den)} (lower bounds only)`}: ${measured}`, 'limit');
+  }
   if (num.lowerBound) {
     // The true ratio is at least the measured one.
     return lo > b
-      ? result('refuted', `${measured}; ${claim.numerator} is loader-bound, so the true ratio is even higher`)
-      : result('inconclusive', `${claim.numerator} is loader-bound (its figure is a lower bound): ${measured}`);
+      ? result('refuted', `${measured}; ${limitOf(claim.numerator, num)}, so the true ratio is even higher`, 'decided')
+      : result('inconclusive', `${limitOf(claim.numerator, num)} (its figure is a lower bound): ${measured}`, 'limit');
   }
   if (den.lowerBound) {
     return hi < a
-      ? result('refuted', `${measured}; ${claim.denominator} is loader-bound, so the true ratio is even lower`)
-      : result('inconclusive', `${claim.denominator} is loader-bound (its figure is a lower bound): ${measured}`);
+      ? result('refuted', `${measured}; ${limitOf(claim.denominator, den)}, so the true ratio is even lower`, 'decided')
+      : result('inconclusive', `${limitOf(claim.denominator, den)} (its figure is a lower bound): ${measured}`, 'limit');
   }
-  if (lo >= a && hi <= b) return result('supported', measured);
-  if (hi < a || lo > b) return result('refuted', measured);
-  return result('inconclusive', `too noisy: ${measured}; the interval crosses the band's edge`);
+  if (lo >= a && hi <= b) return result('supported', measured, 'decided');
+  if (hi < a || lo > b) return result('refuted', measured, 'decided');
+  if (ratio.ci.method === 'confidence-sequence' && !(Number.isFinite(hi) && lo > 0)) {
+    return result('inconclusive', `too few pairs: ${measured}; a ${formatLevel(ratio.ci.level)} anytime-valid interval needs at least ${earliestDecisionPairs(ratio.ci.level)} pairs to be bounded on both sides`, 'noise');
+  }
+  return result('inconclusive', `too noisy: ${measured}; the interval crosses the band's edge`, 'noise');
+}
+
+/** How a judged claim's verdict was reached, from its cause and how the scenario's rounds stopped. */
+function decisionOf(j: Judgement, records: (RoundsRecord | undefined)[], runs: number): Decision {
+  const n = j.ratio.basis === 'paired' ? j.ratio.n : 0;
+  const over = runs > 1 ? ` pooled over ${runs} runs` : '';
+  if (j.ratio.basis === 'exact') return { how: 'exact', pairs: 0, text: 'exact: one reading per side' };
+  if (j.cause === 'decided') return { how: 'decided', pairs: n, text: j.ratio.basis === 'paired' ? `decided after ${n} pairs${over}` : `decided on unpaired samples${over}` };
+  if (j.cause === 'limit') return { how: 'limit', pairs: n, text: `held back by a limit after ${n} pairs${over}` };
+  const stops = records.filter((r): r is RoundsRecord => r !== undefined);
+  const budget = stops.find((r) => r.stoppedBy === 'budget');
+  const most = stops.find((r) => r.stoppedBy === 'max-rounds');
+  if (budget) return { how: 'budget', pairs: n, text: `stopped at the ${budget.budgetS} s budget after ${n} pairs${over}` };
+  if (most) return { how: 'budget', pairs: n, text: `stopped at the most rounds (${most.maxRounds}) after ${n} pairs${over}` };
+  return { how: 'open', pairs: n, text: `undecided after ${n} pairs${over}${stops.some((r) => r.stoppedBy === 'interrupted') ? ' (the rounds were interrupted)' : ''}` };
+}
+
+function autocorrelationOf(r: ClaimRatio): ClaimVerdict['autocorrelation'] {
+  if (r.basis !== 'paired' || r.pairs.length < 4 || r.pairs.some((p) => !(p.ratio > 0))) return undefined;
+  const lag1 = lag1Autocorrelation(r.pairs.map((p) => Math.log(p.ratio)));
+  return lag1 === null ? undefined : { lag1, flagged: lag1 > AUTOCORRELATION_FLAG };
 }
 
 /**
@@ -144,7 +250,7 @@ export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: 
  * machine's memory, and the verdict stays inconclusive: a count that was not reached is not measured.
  */
 function againstMachine(claim: Claim, figure: Figure | string, results: RunResults, machine: string): ClaimVerdict {
-  if (typeof figure === 'string') return { claim, verdict: 'inconclusive', reason: `not measured: ${figure}`, machine };
+  if (typeof figure === 'string') return { claim, verdict: 'inconclusive', reason: `not measured: ${figure}`, decision: { how: 'not-measured', pairs: 0, text: 'not measured' }, machine };
   const side = toSide(claim.numerator, figure, results);
   const memory = results.environment.memoryBytes;
   const times = side.value / memory;
@@ -156,6 +262,7 @@ function againstMachine(claim: Claim, figure: Figure | string, results: RunResul
       `an extrapolation, not a measurement (${side.detail}): 1,000,000 connections would need about ${gib(side.value)}, ${fmtRatio(times)}x this machine's ${gib(memory)}` +
       (times > 1 ? ', so they would not fit in its memory' : ', so memory alone would not stop them here') +
       '; CPU, the kernel\'s per-socket memory and the loader\'s ports are not in this figure',
+    decision: { how: 'extrapolation', pairs: 0, text: 'an extrapolation: 1M connections were not reached here' },
     numerator: side,
     denominator: { target: 'this machine', samples: [memory], value: memory, unit: 'bytes', detail: 'its memory', lowerBound: false },
     source: `results.json: ${claim.scenario}/${claim.numerator} against environment.memoryBytes`,
@@ -163,28 +270,70 @@ function againstMachine(claim: Claim, figure: Figure | string, results: RunResul
   };
 }
 
-/** Every claim, each followed by the ratios shown beside it (see Claim.beside). */
-export function evaluateClaims(results: RunResults, claims: Claim[] = CLAIMS): ClaimVerdict[] {
-  const machine = `${results.environment.cpuModel}, ${results.environment.cores} cores (${results.environment.hostname})`;
-  // A beside entry shows only where its target was part of the run.
-  const shown = withBeside(claims).filter((c) => !c.besideOf || (c.numerator in results.targets && c.denominator in results.targets));
-  return shown.map((claim) => {
-    const ran = results.measurements.filter((m) => m.scenario === claim.scenario);
-    if (ran.length === 0) return { claim, verdict: 'inconclusive', reason: `not measured: the \`${claim.scenario}\` scenario did not run`, machine };
-    const find = (target: string) => ran.find((m) => m.target === target);
-    if (claim.against === 'machine-memory') return againstMachine(claim, figureOf(find(claim.numerator), claim, claim.numerator, results), results, machine);
-    const num = figureOf(find(claim.numerator), claim, claim.numerator, results);
-    const den = figureOf(find(claim.denominator), claim, claim.denominator, results);
-    if (typeof num === 'string' || typeof den === 'string') {
-      return { claim, verdict: 'inconclusive', reason: `not measured: ${[num, den].filter((x) => typeof x === 'string').join('; ')}`, machine };
+/** The confidence a run's claims are judged at. */
+export const confidenceOf = (results: RunResults): number => results.confidence ?? DEFAULT_CONFIDENCE;
+
+export interface EvaluateOptions {
+  /** Judge measurements still running (the rounds driver looks after every round). */
+  partial?: boolean;
+  /** Only the claims resting on this scenario. */
+  scenario?: string;
+}
+
+/**
+ * Every claim, each followed by the ratios shown beside it (see Claim.beside). Given several runs of
+ * one machine, each claim is judged on the pairs of all of them together (the confidence sequence
+ * runs over the pairs in run order); `runs` names them.
+ */
+export function evaluateClaims(input: RunResults | RunResults[], claims: Claim[] = CLAIMS, options: EvaluateOptions = {}): ClaimVerdict[] {
+  const runs = Array.isArray(input) ? input : [input];
+  const first = runs[0];
+  if (!first) throw new RangeError('evaluateClaims needs at least one run');
+  const confidence = Math.max(...runs.map(confidenceOf));
+  const machine = `${first.environment.cpuModel}, ${first.environment.cores} cores (${first.environment.hostname})`;
+  const pooled = runs.length > 1;
+  // A beside entry shows only where its targets were part of a run.
+  const shown = withBeside(claims)
+    .filter((c) => !options.scenario || c.scenario === options.scenario)
+    .filter((c) => !c.besideOf || runs.some((r) => c.numerator in r.targets && c.denominator in r.targets));
+  return shown.map((claim): ClaimVerdict => {
+    const notMeasured = (reason: string): ClaimVerdict => ({ claim, verdict: 'inconclusive', reason: `not measured: ${reason}`, decision: { how: 'not-measured', pairs: 0, text: 'not measured' }, machine });
+    const ran = runs.map((r) => ({ run: r, ms: r.measurements.filter((m) => m.scenario === claim.scenario) }));
+    if (ran.every((x) => x.ms.length === 0)) return notMeasured(`the \`${claim.scenario}\` scenario did not run`);
+    const figures = ran.map(({ run, ms }) => {
+      const find = (target: string) => ms.find((m) => m.target === target);
+      return { run, num: figureOf(find(claim.numerator), claim, claim.numerator, run, options.partial), den: figureOf(find(claim.denominator), claim, claim.denominator, run, options.partial) };
+    });
+    if (claim.against === 'machine-memory') {
+      // An extrapolation is not pooled: each run's is shown on its own (the newest here).
+      const last = figures.at(-1)!;
+      return againstMachine(claim, last.num, last.run, machine);
     }
+    const usable = figures.filter((f): f is { run: RunResults; num: Figure; den: Figure } => typeof f.num !== 'string' && typeof f.den !== 'string');
+    if (usable.length === 0) {
+      const why = figures.flatMap((f) => [f.num, f.den].filter((x): x is string => typeof x === 'string'));
+      return notMeasured([...new Set(why)].join('; '));
+    }
+    const j = judgePooled(claim, usable.map((f) => ({ num: f.num, den: f.den, ...(pooled && { run: f.run.runId }) })), confidence);
+    const side = (target: string, pick: (f: (typeof usable)[number]) => Figure): Side => {
+      const one = toSide(target, pick(usable[0]!), usable[0]!.run);
+      if (!pooled) return one;
+      const samples = usable.flatMap((f) => pick(f).samples.map((s) => s.value));
+      return { ...one, samples, value: median(samples), detail: `${usable.length} runs pooled; ${one.detail}` };
+    };
+    const auto = autocorrelationOf(j.ratio);
     return {
       claim,
-      ...judge(claim, num, den),
-      numerator: toSide(claim.numerator, num, results),
-      denominator: toSide(claim.denominator, den, results),
+      verdict: j.verdict,
+      reason: j.reason + (auto?.flagged ? `; the paired log-ratios are autocorrelated (lag 1: ${auto.lag1.toFixed(2)}), so the pairs are not independent samples and the interval is optimistic` : ''),
+      decision: decisionOf(j, usable.map((f) => f.run.rounds?.[claim.scenario]), usable.length),
+      ratio: j.ratio,
+      numerator: side(claim.numerator, (f) => f.num),
+      denominator: side(claim.denominator, (f) => f.den),
+      ...(auto && { autocorrelation: auto }),
       source: `results.json: ${claim.scenario}/${claim.numerator} and ${claim.scenario}/${claim.denominator}`,
       machine,
+      ...(pooled && { runs: usable.map((f) => f.run.runId) }),
     };
   });
 }

@@ -69,6 +69,23 @@ function fromV1(endpoint: string, old: Record<string, unknown>): HttpResult | un
   };
 }
 
+/** How the trials were made: the sweep's rounds per level, then the claim rounds and why they stopped. */
+function roundsText(r: HttpResult, run: RunResults, scenario: string): string {
+  const sweep = r.trials.some((t) => t.phase === 'sweep');
+  const claim = r.trials.some((t) => t.phase === 'claim');
+  if (!sweep && !claim) return `${r.rounds} trials of ${r.durationS} s per target and level (${r.levels.map(levelLabel).join('; ')} connections)`;
+  const record = run.rounds?.[scenario];
+  const parts = [];
+  if (sweep) parts.push(`a sweep over ${r.levels.map(levelLabel).join('; ')} connections, ${r.rounds} rounds of ${r.durationS} s trials per level`);
+  if (claim && record) {
+    const why = { decided: 'every claim resting on it was decided', budget: `its ${record.budgetS} s budget was spent`, 'max-rounds': `it reached the most rounds, ${record.maxRounds}`, 'no-claims': 'no claim rests on it, so the least rounds ran', interrupted: 'it was interrupted' }[record.stoppedBy];
+    parts.push(
+      `${sweep ? 'then ' : ''}${record.rounds} claim rounds of ${r.durationS} s trials at each target's claim level (${record.levelsFrom === 'sweep' ? 'its best median in the sweep, chosen before the claim rounds' : "the profile's one level"}${record.levels ? `: ${Object.entries(record.levels).map(([t, l]) => `${t} ${l}`).join(', ')}` : ''}), at least ${record.minRounds}, stopped because ${why}; a target whose claims were decided left the rotation`,
+    );
+  } else if (claim) parts.push(`${sweep ? 'then ' : ''}claim rounds of ${r.durationS} s trials at each target's claim level`);
+  return parts.join(', ');
+}
+
 export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
   return {
     schema: httpResultSchema,
@@ -84,7 +101,7 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
       const first = measured[0]?.r;
       if (!first) return section;
       section.paragraphs.push(
-        `Load on \`${o.endpoint}\` by ${first.loader ?? 'an unnamed loader'}: ${first.rounds} trials of ${first.durationS} s per target and level (${first.levels.map(levelLabel).join('; ')} connections), after a ${first.warmupS} s warmup of each target per level; pipelining ${first.pipelining}; ` +
+        `Load on \`${o.endpoint}\` by ${first.loader ?? 'an unnamed loader'}: ${roundsText(first, run, o.scenario)}, after a ${first.warmupS} s warmup of each target per level; pipelining ${first.pipelining}; ` +
           (first.mode === 'open'
             ? `open loop at ${fmtInt(first.rate ?? 0)} requests/s in total (latency measured from each request's intended send time, so queueing shows; the rate actually sent is in the table). `
             : 'closed loop (each connection sends its next request when the previous response arrives). ') +
@@ -228,14 +245,29 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
 
     figure(name, r): Figure | string {
       if (name !== 'best-rps') return `no figure "${name}"`;
+      const claimTrials = r.trials.filter((t) => t.phase === 'claim');
+      if (claimTrials.length) {
+        // Claim rounds: each target at the level chosen before them; a pair is one claim round.
+        const labels = [...new Set(claimTrials.map((t) => levelLabel(t.level)))];
+        const limited = claimTrials.filter((t) => t.loaderBound || t.sharedCpuSaturated === true);
+        return {
+          samples: claimTrials.map((t) => ({ value: t.rps, pairKey: `claim round ${t.round}`, ...(t.startedAt && { at: t.startedAt }) })),
+          unit: 'req/s',
+          detail: `claim level ${labels.join(', ')} connections (${r.levels.length > 1 ? 'its best in the sweep, chosen before the claim rounds' : "the profile's one level"}), ${claimTrials.length} claim rounds`,
+          lowerBound: limited.length > 0,
+          ...(limited.length && { limit: limited.some((t) => t.loaderBound) ? "the loader's CPU (loader-bound trials)" : 'a CPU shared by the loader and a service (saturated)' }),
+          pairable: r.schedule === 'interleaved',
+        };
+      }
+      // Older results: each target's best level; pairs only within one level and round, never across levels.
       const groups = byLevel(r.trials);
       if (!groups.length) return 'no trials';
       const best = bestLevel(groups.map((g) => summarizeLevel(g.level, g.trials)))!;
       const trials = groups.find((g) => g.label === best.label)!.trials;
       return {
-        samples: trials.map((t) => ({ value: t.rps, pairKey: `round ${t.round}`, ...(t.startedAt && { at: t.startedAt }) })),
+        samples: trials.map((t) => ({ value: t.rps, pairKey: `${best.label} round ${t.round}`, ...(t.startedAt && { at: t.startedAt }) })),
         unit: 'req/s',
-        detail: `best level, ${best.label} connections, ${trials.length} trials${r.schedule === 'interleaved' ? '' : ', not interleaved'}`,
+        detail: `best level, ${best.label} connections, ${trials.length} trials${r.schedule === 'interleaved' ? '' : ', not interleaved'} (older results: no claim rounds)`,
         lowerBound: trials.some((t) => t.loaderBound || t.sharedCpuSaturated === true),
         pairable: r.schedule === 'interleaved',
       };

@@ -32,7 +32,7 @@ export function httpScenario(d: HttpScenarioDeclaration): Scenario<HttpResult> {
     schedule: 'interleaved',
     kind: httpResultKind({ scenario: d.name, title: d.title, endpoint: d.endpoint, ...(d.beside && { beside: d.beside }) }),
     verify: d.verify,
-    plannedSeconds: (load, profile, targets) => plannedHttpSeconds({ levels: levels(load, profile), load }, targets),
+    plannedSeconds: (load, profile, targets, claimTargets) => plannedHttpSeconds({ levels: levels(load, profile), load }, targets, claimTargets),
     run: (targets, ctx) => runHttpTrials(targets, ctx, { endpoint: d.endpoint, levels: levels(ctx.load, ctx.profile), load: ctx.load }),
   };
 }

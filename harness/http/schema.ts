@@ -13,8 +13,14 @@ export type HttpLevel = z.infer<typeof httpLevelSchema>;
 
 export const httpTrialSchema = z.object({
   level: httpLevelSchema,
-  /** 1-based round: in round r every target gets its r-th trial at this level, in a rotating order. */
+  /** 1-based round: in round r every target gets its r-th trial of the phase, in a rotating order. */
   round: z.number().int().positive(),
+  /**
+   * sweep: a round of the level sweep, every target at the same level, for the tables and charts;
+   * claim: a claim round, each target at its claim level, chosen before the claim rounds (from the
+   * sweep, or the profile's one level); claims pair claim rounds only. Absent in older results.
+   */
+  phase: z.enum(['sweep', 'claim']).optional(),
   /** Position within the round (0 = first). */
   order: z.number().int().nonnegative(),
   /** Absent in results migrated from schema 1 (they were not recorded). */

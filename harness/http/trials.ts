@@ -1,14 +1,16 @@
-// The HTTP trial, shared by every HTTP load scenario: at each load level, a warmup of every target,
-// then rounds in which every target gets one timed trial, in an order rotated every round, so that
-// the machine's drift falls on all targets alike and ratios can be taken pair by pair. Each trial
-// samples the target's resources while the load runs and is saved at once.
+// The HTTP trial, shared by every HTTP load scenario. With several load levels, a sweep first: at
+// each level a warmup of every target, then a fixed number of interleaved rounds (the tables and
+// charts). Then, where claims rest on the scenario, the claim rounds: each target at its claim level,
+// chosen before them (its best level in the sweep, or the profile's one level), both sides of every
+// pair in the same round, until the claims are decided or the budget is spent. Each trial samples the
+// target's resources while the load runs and is saved at once.
 import { assertAlive } from '../run/alive.ts';
-import { guarded } from '../run/guard.ts';
-import { rotation } from '../run/rotation.ts';
+import { plannedRoundsSeconds, runClaimRounds, runFixedRounds } from '../run/rounds.ts';
 import { busyPct, readCpuTimes } from '../runtime/cpu-busy.ts';
 import { monitorResources } from '../runtime/resource-monitor.ts';
 import type { HttpLoader, LoadShape, RunningTarget, ScenarioContext } from '../types.ts';
 import { levelLabel, levelPath, type HttpLevel, type HttpResult, type HttpTrial } from './schema.ts';
+import { bestLevel, summarizeHttp } from './summary.ts';
 
 export interface HttpTrialPlan {
   endpoint: string;
@@ -16,8 +18,15 @@ export interface HttpTrialPlan {
   load: LoadShape;
 }
 
-export function plannedHttpSeconds(plan: Pick<HttpTrialPlan, 'levels' | 'load'>, targets: number): number {
-  return plan.levels.length * targets * (plan.load.warmupS + plan.load.trials * plan.load.durationS);
+/**
+ * Seconds of load at most: the sweep (several levels), then the claim rounds up to their budget
+ * (plus the round that may start just before it), or the least rounds where no claim rests on it.
+ */
+export function plannedHttpSeconds(plan: Pick<HttpTrialPlan, 'levels' | 'load'>, targets: number, claimTargets: number): number {
+  const { load } = plan;
+  const sweep = plan.levels.length > 1 ? plan.levels.length * targets * (load.warmupS + load.trials * load.durationS) : 0;
+  if (plan.levels.length > 1) return claimTargets ? sweep + claimTargets * load.warmupS + plannedRoundsSeconds({ ...load, trials: 0 }, load.durationS, 0, claimTargets) : sweep;
+  return targets * load.warmupS + plannedRoundsSeconds(load, load.durationS, targets, claimTargets);
 }
 
 const fmtRps = (rps: number) => Math.round(rps).toLocaleString('en-US');
@@ -50,90 +59,107 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
     ]),
   );
   for (const [t, r] of results) ctx.save(t.target.decl.name, r);
-  let active = [...targets];
-  /** A target that breaks is marked failed and leaves the rotation; the others go on. */
-  const guard = async (t: RunningTarget, work: () => Promise<void>) => {
-    if (!(await guarded(ctx, t.target.decl.name, work))) active = active.filter((x) => x !== t);
+  const url = (t: RunningTarget, level: HttpLevel) => `${t.url}${levelPath(plan.endpoint, level)}`;
+  const request = (t: RunningTarget, level: HttpLevel, durationS: number) => ({ url: url(t, level), connections: level.connections, durationS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) });
+
+  const warmup = async (active: RunningTarget[], levelOf: (t: RunningTarget) => HttpLevel, label: string) => {
+    if (load.warmupS <= 0) return active;
+    return runFixedRounds(active, ctx as ScenarioContext<unknown>, 1, {
+      label: `${label}: warmup ${load.warmupS}s`,
+      trialS: load.warmupS,
+      trial: async (t) => {
+        await loader.run(request(t, levelOf(t), load.warmupS), ctx.signal);
+        await assertAlive(t);
+      },
+    });
   };
 
-  for (const level of plan.levels) {
-    const url = (t: RunningTarget) => `${t.url}${levelPath(plan.endpoint, level)}`;
-    const label = levelLabel(level);
-    if (load.warmupS > 0) {
-      for (const t of [...active]) {
-        progress.step(`${label}: warmup ${load.warmupS}s of ${t.target.decl.name}`, load.warmupS);
-        await guard(t, async () => {
-          await loader.run({ url: url(t), connections: level.connections, durationS: load.warmupS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) }, ctx.signal);
-          await assertAlive(t);
-        });
-      }
+  const timedTrial = (phase: HttpTrial['phase'], levelOf: (t: RunningTarget) => HttpLevel) => async (t: RunningTarget, round: number, position: number) => {
+    const level = levelOf(t);
+    const monitor = monitorResources(t, t.statsIntervalMs);
+    const serviceMonitors = ctx.services.map((s) => ({ name: s.service.name, monitor: monitorResources(s, t.statsIntervalMs) }));
+    let cpuBefore: ReturnType<typeof readCpuTimes> = null;
+    const startedAt = new Date().toISOString();
+    const onStart = () => {
+      monitor.start();
+      for (const s of serviceMonitors) s.monitor.start();
+      cpuBefore = readCpuTimes();
+    };
+    const stopMonitors = () => Promise.all(serviceMonitors.map(async (s) => ({ name: s.name, cpuPct: (await s.monitor.stop()).cpuPct })));
+    const result = await loader
+      .run(request(t, level, load.durationS), ctx.signal, onStart)
+      .catch(async (error: unknown) => {
+        await monitor.stop();
+        await stopMonitors();
+        throw error;
+      });
+    const loaderBusy = busyPct(cpuBefore, readCpuTimes(), ctx.pinning.loaderCpus);
+    const use = await monitor.stop();
+    const services = await stopMonitors();
+    const shared = sharedCpuSaturated(ctx.pinning, loaderBusy, services.length > 0, ctx.loaderBoundPct);
+    // A target that died during the trial measured its own death: the trial is not kept.
+    await assertAlive(t);
+    const loaderBound = result.loaderCpuPct !== null && result.loaderCpuPct >= ctx.loaderBoundPct;
+    const trial: HttpTrial = {
+      level,
+      round,
+      phase,
+      order: position,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      durationS: result.durationS,
+      requests: result.requests,
+      rps: result.rps,
+      latencyMs: result.latencyMs,
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      ...(result.statusClasses && { statusClasses: result.statusClasses }),
+      loaderCpuPct: result.loaderCpuPct,
+      ...(result.loaderCpuPerCpu && { loaderCpuPerCpu: result.loaderCpuPerCpu }),
+      loaderBound,
+      ...(result.histogramUs && { histogramUs: result.histogramUs }),
+      ...(result.achievedRate !== undefined && { achievedRate: result.achievedRate }),
+      ...(services.length && { services }),
+      loaderCpusBusyPct: loaderBusy,
+      ...(services.length && { sharedCpuSaturated: shared }),
+      target: use,
+    };
+    const r = results.get(t)!;
+    r.trials.push(trial);
+    ctx.save(t.target.decl.name, r);
+    const bad = result.errors + result.timeouts + result.non2xx;
+    const serviceCpu = services.map((s) => `, ${s.name} CPU ${s.cpuPct?.toFixed(0) ?? '?'}%`).join('');
+    progress.info(
+      `${t.target.decl.name}: ${fmtRps(result.rps)} req/s, p99 ${result.latencyMs.p99} ms, target CPU ${use.cpuPct?.toFixed(0) ?? '?'}%, loader CPU ${result.loaderCpuPct?.toFixed(0) ?? '?'}%${serviceCpu}${loaderBound ? ' (loader-bound)' : ''}${shared ? ' (shared loader/service CPU saturated)' : ''}${bad ? `, ${bad} errors` : ''}`,
+    );
+  };
+
+  let active = [...targets];
+  if (plan.levels.length > 1) {
+    for (const level of plan.levels) {
+      const label = levelLabel(level);
+      active = await warmup(active, () => level, label);
+      active = await runFixedRounds(active, ctx as ScenarioContext<unknown>, load.trials, { label: `sweep ${label}`, trialS: load.durationS, trial: timedTrial('sweep', () => level) });
     }
-    for (let round = 1; round <= load.trials; round++) {
-      const order = rotation(active, round);
-      if (order.length === 0) return;
-      progress.step(`${label}: round ${round}/${load.trials}, order ${order.map((t) => t.target.decl.name).join(' → ')}`, load.durationS * order.length);
-      for (const [position, t] of order.entries()) {
-        await guard(t, async () => {
-          const monitor = monitorResources(t, t.statsIntervalMs);
-          const serviceMonitors = ctx.services.map((s) => ({ name: s.service.name, monitor: monitorResources(s, t.statsIntervalMs) }));
-          let cpuBefore: ReturnType<typeof readCpuTimes> = null;
-          const startedAt = new Date().toISOString();
-          const onStart = () => {
-            monitor.start();
-            for (const s of serviceMonitors) s.monitor.start();
-            cpuBefore = readCpuTimes();
-          };
-          const stopMonitors = () => Promise.all(serviceMonitors.map(async (s) => ({ name: s.name, cpuPct: (await s.monitor.stop()).cpuPct })));
-          const result = await loader
-            .run({ url: url(t), connections: level.connections, durationS: load.durationS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) }, ctx.signal, onStart)
-            .catch(async (error: unknown) => {
-              await monitor.stop();
-              await stopMonitors();
-              throw error;
-            });
-          const loaderBusy = busyPct(cpuBefore, readCpuTimes(), ctx.pinning.loaderCpus);
-          const use = await monitor.stop();
-          const services = await stopMonitors();
-          const shared = sharedCpuSaturated(ctx.pinning, loaderBusy, services.length > 0, ctx.loaderBoundPct);
-          // A target that died during the trial measured its own death: the trial is not kept.
-          await assertAlive(t);
-          const loaderBound = result.loaderCpuPct !== null && result.loaderCpuPct >= ctx.loaderBoundPct;
-          const trial: HttpTrial = {
-            level,
-            round,
-            order: position,
-            startedAt,
-            endedAt: new Date().toISOString(),
-            durationS: result.durationS,
-            requests: result.requests,
-            rps: result.rps,
-            latencyMs: result.latencyMs,
-            errors: result.errors,
-            timeouts: result.timeouts,
-            non2xx: result.non2xx,
-            ...(result.statusClasses && { statusClasses: result.statusClasses }),
-            loaderCpuPct: result.loaderCpuPct,
-            ...(result.loaderCpuPerCpu && { loaderCpuPerCpu: result.loaderCpuPerCpu }),
-            loaderBound,
-            ...(result.histogramUs && { histogramUs: result.histogramUs }),
-            ...(result.achievedRate !== undefined && { achievedRate: result.achievedRate }),
-            ...(services.length && { services }),
-            loaderCpusBusyPct: loaderBusy,
-            ...(services.length && { sharedCpuSaturated: shared }),
-            target: use,
-          };
-          const r = results.get(t)!;
-          r.trials.push(trial);
-          ctx.save(t.target.decl.name, r);
-          const bad = result.errors + result.timeouts + result.non2xx;
-          const serviceCpu = services.map((s) => `, ${s.name} CPU ${s.cpuPct?.toFixed(0) ?? '?'}%`).join('');
-          progress.info(
-            `${t.target.decl.name}: ${fmtRps(result.rps)} req/s, p99 ${result.latencyMs.p99} ms, target CPU ${use.cpuPct?.toFixed(0) ?? '?'}%, loader CPU ${result.loaderCpuPct?.toFixed(0) ?? '?'}%${serviceCpu}${loaderBound ? ' (loader-bound)' : ''}${shared ? ' (shared loader/service CPU saturated)' : ''}${bad ? `, ${bad} errors` : ''}`,
-          );
-        });
-      }
-    }
+    // Without a claim resting on the scenario, the sweep is all its tables and charts need.
+    if (!ctx.claims.feeds || active.length === 0) return;
   }
+  // Each target's claim level, fixed before any claim round: its best median in the sweep (so that
+  // the selection and the pairs come from different trials), or the profile's one level.
+  const chosen = new Map(
+    active.map((t) => {
+      const best = plan.levels.length > 1 ? bestLevel(summarizeHttp(results.get(t)!.trials.filter((x) => x.phase === 'sweep'))) : undefined;
+      return [t, best?.level ?? plan.levels[0]!];
+    }),
+  );
+  const levelOf = (t: RunningTarget) => chosen.get(t)!;
+  const levels = Object.fromEntries([...chosen].map(([t, level]) => [t.target.decl.name, levelLabel(level)]));
+  const from = plan.levels.length > 1 ? 'sweep' : 'profile';
+  if (from === 'sweep') progress.info(`claim levels, chosen from the sweep: ${Object.entries(levels).map(([n, l]) => `${n} ${l}`).join(', ')}`);
+  const label = from === 'sweep' ? 'claim rounds' : levelLabel(plan.levels[0]!);
+  active = await warmup(active, levelOf, label);
+  await runClaimRounds(active, ctx as ScenarioContext<unknown>, { label, trialS: load.durationS, trial: timedTrial('claim', levelOf) }, { levels, levelsFrom: from });
 }
 
 /** Whether a CPU that the loader shares with a service was busy at or above the loader-bound

@@ -1,5 +1,5 @@
-// Charts: each scenario's result kind builds vega-lite specs from results.json alone; they are
-// rendered headless to SVG (vega's renderer 'none', no canvas) and to PNG (resvg, no native canvas
+// Charts: the claims' forest plot and each scenario's charts (from its result kind) are vega-lite
+// specs built from results.json alone; they are rendered headless to SVG (vega's renderer 'none', no canvas) and to PNG (resvg, no native canvas
 // build). A chart with nothing to draw says why instead.
 import fs from 'node:fs';
 import { Resvg } from '@resvg/resvg-js';
@@ -7,17 +7,21 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { kindOf } from '../results/scenario-kinds.ts';
 import type { ChartSpec, RunResults } from '../types.ts';
-import { byScenario } from './sections.ts';
+import { claimsForestChart } from './claims-chart.ts';
+import { byScenario, evaluateClaims } from './sections.ts';
 
 export interface ScenarioChart extends ChartSpec {
-  scenario: string;
+  /** null for the claims' chart, which spans every scenario. */
+  scenario: string | null;
 }
 
+/** Every chart of a run, the claims' first (it opens the report), so that `bench chart` redraws them all. */
 export function chartSpecs(results: RunResults): ScenarioChart[] {
-  return byScenario(results).flatMap(({ scenario, measurements }) => {
+  const scenarios = byScenario(results).flatMap(({ scenario, measurements }) => {
     const ok = measurements.filter((m) => m.status === 'ok' && m.result !== undefined);
     return (kindOf({ scenario })?.charts(ok, results) ?? []).map((c) => ({ ...c, scenario }));
   });
+  return [{ ...claimsForestChart(evaluateClaims(results)), scenario: null }, ...scenarios];
 }
 
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {

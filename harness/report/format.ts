@@ -10,11 +10,16 @@ export const fmtGiB = (bytes: number): string => `${(bytes / 1024 ** 3).toFixed(
 export const fmtMB = (bytes: number): string => (bytes < 1e6 ? `${(bytes / 1e3).toFixed(1)} kB` : `${(bytes / 1e6).toFixed(1)} MB`);
 export const fmtRatio = (x: number): string => (x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
-/** "1,234–1,456 (93.8%)": an interval always with its real confidence level. */
+/**
+ * "1,234–1,456 (93.8%)": an interval always with its real confidence level; "1.10–2.30 (95.0%,
+ * anytime)" for a confidence sequence, whose level holds at every round, and whose sides can still
+ * be open ("0.85–∞", "-∞–2.30") before enough pairs.
+ */
 export function fmtInterval(ci: IntervalData, fmt: (n: number) => string): string {
   if (ci.method === 'exact') return 'exact';
   if (ci.level === 0) return 'no interval (1 sample)';
-  return `${fmt(ci.lo)}–${fmt(ci.hi)} (${formatLevel(ci.level)})`;
+  const end = (x: number) => (x === Number.POSITIVE_INFINITY ? '∞' : x === Number.NEGATIVE_INFINITY ? '-∞' : fmt(x));
+  return `${end(ci.lo)}–${end(ci.hi)} (${formatLevel(ci.level)}${ci.method === 'confidence-sequence' ? ', anytime' : ''})`;
 }
 
 export function fmtDuration(seconds: number): string {

@@ -1,13 +1,18 @@
 // report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched at view
-// time) with the claims table, each scenario's section with its charts, and the machine. Plus the
-// charts as SVG and PNG files.
+// time) that opens with the claims at a glance (a short table and the forest plot, one screen), the
+// claims in detail one click below, then each scenario's section with its charts, and the machine.
+// Plus the charts as SVG and PNG files.
 import type { ReportFile, RunResults, Table } from '../types.ts';
 import { chartSpecs, renderPng, renderSvg } from './charts.ts';
 import {
+  claimsIntro,
   claimsTable,
   claimTraces,
   environmentRows,
   evaluateClaims,
+  GLANCE_KEY,
+  glanceIntro,
+  glanceTable,
   headerLine,
   migrationNote,
   partsNote,
@@ -15,6 +20,7 @@ import {
   servicesTable,
   statusText,
   targetsTable,
+  VERDICT_COLUMN,
 } from './sections.ts';
 
 const esc = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -25,7 +31,11 @@ const CSS = `body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2r
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f3f3f3}.supported{color:#1a7f37;font-weight:bold}.refuted{color:#c62828;font-weight:bold}.inconclusive{color:#8a6d00;font-weight:bold}
 figure{margin:1.5rem 0;padding:1rem;border:1px solid #e3e3e3;border-radius:6px}figcaption{font-weight:bold;margin-bottom:.5rem}
-.not-measured{color:#666;font-style:italic}.warn{color:#8a6d00}`;
+.not-measured{color:#666;font-style:italic}.warn{color:#8a6d00}
+#at-a-glance h2{margin:.75rem 0 .25rem}#glance{font-size:.8rem;margin:.35rem 0}#glance th,#glance td{padding:.1rem .4rem}
+#glance td:not(:first-child):not(:last-child){white-space:nowrap}.glance-intro{font-size:.8rem;margin:.25rem 0;color:#444}
+#glance-chart{margin:.5rem 0;padding:0;border:0}
+details.claims-detail>summary{font-size:1.5em;font-weight:bold;margin:1.5rem 0 .5rem;cursor:pointer}`;
 
 interface TableOptions {
   attrs?: string;
@@ -45,20 +55,26 @@ function htmlTable(t: Table, o: TableOptions = {}): string {
 
 export async function renderHtmlAndCharts(results: RunResults): Promise<ReportFile[]> {
   const files: ReportFile[] = [];
-  const figuresBy = new Map<string, string[]>();
+  // Figures by scenario; the claims' forest plot (scenario null) goes with the glance.
+  const figuresBy = new Map<string | null, string[]>();
   for (const c of chartSpecs(results)) {
     const list = figuresBy.get(c.scenario) ?? [];
     figuresBy.set(c.scenario, list);
+    // The glance's chart has its title in the SVG and no caption, so that the first screen stays small.
+    const glance = c.scenario === null;
+    const open = `<figure class="chart" data-chart="${c.name}"${glance ? ' id="glance-chart"' : ''}>`;
+    const caption = glance ? '' : `<figcaption>${esc(c.title)}</figcaption>`;
     if (!c.spec) {
-      list.push(`<figure class="chart" data-chart="${c.name}"><figcaption>${esc(c.title)}</figcaption><p class="not-measured">${inline(c.missing ?? 'nothing to draw')}</p></figure>`);
+      list.push(`${open}<figcaption>${esc(c.title)}</figcaption><p class="not-measured">${inline(c.missing ?? 'nothing to draw')}</p></figure>`);
       continue;
     }
     const svg = await renderSvg(c.spec);
     files.push({ path: `charts/${c.name}.svg`, content: svg }, { path: `charts/${c.name}.png`, content: renderPng(svg) });
-    list.push(`<figure class="chart" data-chart="${c.name}"><figcaption>${esc(c.title)}</figcaption>${svg}</figure>`);
+    list.push(`${open}${caption}${svg}</figure>`);
   }
   const verdicts = evaluateClaims(results);
-  const claims = claimsTable(verdicts);
+  // Both tables: a row per verdict with its claim's id, and the verdict cell coloured.
+  const claimRows: TableOptions = { rowAttrs: (i) => `data-claim="${verdicts[i]!.claim.id}"`, cellClass: (i, j) => (j === VERDICT_COLUMN ? verdicts[i]!.verdict : undefined) };
   const env = results.environment;
   const sections = scenarioReports(results).map((r) =>
     [
@@ -77,11 +93,19 @@ export async function renderHtmlAndCharts(results: RunResults): Promise<ReportFi
 <html lang="en"><head><meta charset="utf-8"><title>Django vs Node.js: benchmark report ${esc(results.runId)}</title><style>${CSS}</style></head>
 <body>
 <h1>Django vs Node.js: benchmark report ${esc(results.runId)}</h1>
-<p>${inline(headerLine(results))} Every figure comes from <code>results.json</code> beside this file; <code>report.md</code> has the same tables. Absolute figures belong to this machine (${esc(env.cpuModel)}, ${env.cores} cores); the claims are judged on ratios measured in this run, and these verdicts come from one run: <code>npm run bench -- claims &lt;run&gt; &lt;run&gt;</code> shows which replicate.</p>
-${note ? `<p class="warn">${inline(note)}</p>\n` : ''}${partsNote(results) ? `<p>${inline(partsNote(results)!)}</p>\n` : ''}<h2>The article's claims</h2>
-<p>From one run. Each ratio is the median of ratios taken pair by pair from samples of the two targets measured next to each other, with a distribution-free interval and its real confidence level.</p>
-${htmlTable(claims, { attrs: ' id="claims"', rowAttrs: (i) => `data-claim="${verdicts[i]!.claim.id}"`, cellClass: (i, j) => (j === 4 ? verdicts[i]!.verdict : undefined) })}
+<p>${inline(headerLine(results))}</p>
+<section id="at-a-glance"><h2>The article's claims at a glance</h2>
+<p class="glance-intro">${inline(glanceIntro(results))}</p>
+${htmlTable(glanceTable(verdicts), { attrs: ' id="glance"', ...claimRows })}
+<p class="glance-intro">${inline(GLANCE_KEY)}</p>
+${(figuresBy.get(null) ?? []).join('\n')}
+</section>
+<p>Every figure comes from <code>results.json</code> beside this file; <code>report.md</code> has the same tables. Absolute figures belong to this machine (${esc(env.cpuModel)}, ${env.cores} cores); the claims are judged on ratios measured in this run, and these verdicts come from one run: <code>npm run bench -- claims &lt;run&gt; &lt;run&gt;</code> shows which replicate.</p>
+${note ? `<p class="warn">${inline(note)}</p>\n` : ''}${partsNote(results) ? `<p>${inline(partsNote(results)!)}</p>\n` : ''}<details class="claims-detail"><summary>The claims in detail</summary>
+<p>${inline(claimsIntro(results))}</p>
+${htmlTable(claimsTable(verdicts), { attrs: ' id="claims"', ...claimRows })}
 <details><summary>Where each ratio comes from</summary><ul>${claimTraces(verdicts).map((t) => `<li>${inline(t)}</li>`).join('')}</ul></details>
+</details>
 ${sections.join('\n')}
 <h2>Targets</h2>
 ${htmlTable(targetsTable(results))}

@@ -1,12 +1,16 @@
-// report.md: the claims first, then each scenario's section (brought by its result kind), then the
-// targets, the services and the machine.
+// report.md: the claims at a glance first (one short row each), then the claims in detail, each
+// scenario's section (brought by its result kind), the targets, the services and the machine.
 import type { ReportFile, RunResults, Table } from '../types.ts';
 import { cell } from './format.ts';
 import {
+  claimsIntro,
   claimsTable,
   claimTraces,
   environmentRows,
   evaluateClaims,
+  GLANCE_KEY,
+  glanceIntro,
+  glanceTable,
   headerLine,
   migrationNote,
   partsNote,
@@ -14,6 +18,7 @@ import {
   servicesTable,
   statusText,
   targetsTable,
+  VERDICT_COLUMN,
 } from './sections.ts';
 
 export function mdTable(t: Table): string {
@@ -24,23 +29,31 @@ export function mdTable(t: Table): string {
 export function renderMarkdown(results: RunResults): string {
   const env = results.environment;
   const verdicts = evaluateClaims(results);
-  const claims = claimsTable(verdicts);
-  claims.rows = claims.rows.map((r) => r.map((c, i) => (i === 4 ? `**${c}**` : c)));
+  const bold = (t: Table): Table => ({ ...t, rows: t.rows.map((r) => r.map((c, i) => (i === VERDICT_COLUMN ? `**${c}**` : c))) });
   const out: string[] = [
     `# Benchmark report ${results.runId}`,
     '',
     headerLine(results),
     `Command: \`${results.command}\``,
     '',
+    // The verdicts first, on one screen; the reasons follow in "The claims in detail".
+    "## The article's claims at a glance",
+    '',
+    glanceIntro(results),
+    '',
+    mdTable(bold(glanceTable(verdicts))),
+    '',
+    GLANCE_KEY,
+    '',
     `Absolute figures belong to this machine (${env.cpuModel}, ${env.cores} cores); compare targets within this report, not with figures from other machines.`,
     '',
     ...(migrationNote(results) ? [`> ${migrationNote(results)}`, ''] : []),
     ...(partsNote(results) ? [`> ${partsNote(results)}`, ''] : []),
-    "## The article's claims",
+    '## The claims in detail',
     '',
-    `Judged on ratios measured in this run: these verdicts come from **one run**; repeat it and run \`npm run bench -- claims <run> <run>\` to see which verdicts replicate before leaning on one. Each ratio is the median of ratios taken pair by pair from samples of the two targets measured next to each other (same round), with a distribution-free interval and its real confidence level; an exact figure (an image size) has an exact ratio. The absolute figures are this machine's (${verdicts[0]?.machine ?? 'unknown'}) and are not compared with the article's.`,
+    `${claimsIntro(results)} The absolute figures are this machine's (${verdicts[0]?.machine ?? 'unknown'}) and are not compared with the article's.`,
     '',
-    mdTable(claims),
+    mdTable(bold(claimsTable(verdicts))),
     '',
   ];
   const traces = claimTraces(verdicts);

@@ -1,8 +1,10 @@
 // What both reports (Markdown and HTML) show, as data: the scenario sections from their result
-// kinds, the status of measurements that did not measure, the contract checks, the claims table
-// and the machine. The two reporters only render it.
-import { evaluateClaims, type ClaimVerdict } from '../claims/evaluate.ts';
+// kinds, the status of measurements that did not measure, the contract checks, the claims at a
+// glance and in detail, and the machine. The two reporters only render it.
+import { confidenceOf, evaluateClaims, type ClaimVerdict } from '../claims/evaluate.ts';
+import type { Claim } from '../../scenarios/claims.ts';
 import { kindOf, scenarioOrder } from '../results/scenario-kinds.ts';
+import { formatLevel } from '../stats/intervals.ts';
 import { fmtInterval, fmtGiB, fmtRatio, sideFigure } from './format.ts';
 import type { Measurement, RunResults, Section, Table } from '../types.ts';
 
@@ -47,6 +49,55 @@ export function ratioText(v: ClaimVerdict): string {
   return `${fmtRatio(r.value)}, ${fmtInterval(r.ci, fmtRatio)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : 'unpaired samples'}`;
 }
 
+/** A claim in a few words: the article's in short, or for a row shown beside a claim, its two targets. */
+export const glanceLabel = (claim: Claim): string => (claim.besideOf ? `beside: ${claim.numerator}/${claim.denominator}` : claim.short);
+
+/** The article's band, with an open side said as such (a band from 0 is "at most"). */
+export function bandText([lo, hi]: [number, number]): string {
+  if (!(lo > 0)) return `≤ ${fmtRatio(hi)}`;
+  if (!Number.isFinite(hi)) return `≥ ${fmtRatio(lo)}`;
+  return `${fmtRatio(lo)}–${fmtRatio(hi)}`;
+}
+
+/** Above the glance: what its intervals are, at the run's confidence. */
+export function glanceIntro(results: RunResults): string {
+  return `From one run, at ${formatLevel(confidenceOf(results))} confidence. Each interval is an anytime-valid confidence sequence: it stays valid however often the rounds looked at it, so the rounds may stop as soon as a claim is decided.`;
+}
+
+/** Below the glance: what its "how it was reached" means. */
+export const GLANCE_KEY =
+  '"Decided after n pairs": after n pairs of samples taken side by side the interval lay wholly inside the article\'s band (supported) or wholly outside it (refuted). ' +
+  '"Stopped at the budget": the scenario\'s time budget (or its most rounds) ran out with the interval still across the band\'s edge, so the claim stays inconclusive and more rounds may decide it.';
+
+/** The detail table's opening: one run, and how its ratios and intervals are made. */
+export function claimsIntro(results: RunResults): string {
+  return (
+    'Judged on ratios measured in this run: these verdicts come from **one run**; repeat it and run `npm run bench -- claims <run> <run>` to see which verdicts replicate before leaning on one. ' +
+    `Each ratio is the median of ratios taken pair by pair from samples of the two targets measured next to each other (same round), with a ${formatLevel(confidenceOf(results))} anytime-valid confidence sequence (results without pairs get a distribution-free interval with its real confidence level); an exact figure (an image size) has an exact ratio.`
+  );
+}
+
+/** The verdict column of the glance and of the detail table (the HTML colours that cell). */
+export const VERDICT_COLUMN = 4;
+
+/**
+ * The verdicts at a glance: one short row per claim (no reasons: those are in the detail below), so
+ * that every claim fits on one screen.
+ */
+export function glanceTable(verdicts: ClaimVerdict[]): Table {
+  return {
+    header: ['claim', 'ratio', 'interval', "article's band", 'verdict', 'how it was reached'],
+    rows: verdicts.map((v) => [
+      glanceLabel(v.claim),
+      v.ratio ? `${v.claim.numerator}/${v.claim.denominator} ${fmtRatio(v.ratio.value)}` : 'n/a',
+      v.ratio ? fmtInterval(v.ratio.ci, fmtRatio) : 'n/a',
+      bandText(v.claim.band),
+      v.verdict,
+      v.decision.text + (v.autocorrelation?.flagged ? ' · autocorrelated' : ''),
+    ]),
+  };
+}
+
 export function claimsTable(verdicts: ClaimVerdict[]): Table {
   return {
     header: ['claim', "the article's figures", 'measured here', 'ratio (interval, level)', 'verdict', 'why'],
@@ -68,7 +119,16 @@ export function claimTraces(verdicts: ClaimVerdict[]): string[] {
     const r = v.ratio;
     const pairs = r.pairs.map((p) => `${p.key}: ${fmtRatio(p.ratio)}`).join(', ');
     const gap = r.maxGapS === null ? '' : `; the two samples of a pair were taken at most ${r.maxGapS.toFixed(0)} s apart`;
-    const how = r.basis === 'exact' ? 'one exact reading each' : r.basis === 'paired' ? `pairs ${pairs}${gap}` : `no pairs (not measured side by side): ${v.numerator!.samples.length} and ${v.denominator!.samples.length} independent samples`;
+    // Reported for every paired claim: the confidence sequence assumes independent pairs.
+    const auto = v.autocorrelation
+      ? `; lag-1 autocorrelation of the log-ratios ${v.autocorrelation.lag1.toFixed(2)}${v.autocorrelation.flagged ? ' (flagged: the pairs are not independent)' : ''}`
+      : `; lag-1 autocorrelation not computed${r.pairs.length < 4 ? ' (fewer than 4 pairs)' : ''}`;
+    const how =
+      r.basis === 'exact'
+        ? 'one exact reading each'
+        : r.basis === 'paired'
+          ? `pairs ${pairs}${gap}${auto}`
+          : `no pairs (not measured side by side): ${v.numerator!.samples.length} and ${v.denominator!.samples.length} independent samples`;
     return [`${v.claim.id}: ${v.source}; ${how}.`];
   });
 }

@@ -23,6 +23,8 @@ import type {
   Target,
 } from '../types.ts';
 import { verdictOf } from '../verify/json-contract.ts';
+import { claimsResting, openClaims } from '../claims/open.ts';
+import { DEFAULT_CONFIDENCE } from '../claims/evaluate.ts';
 
 export interface ExecuteOptions {
   store: ResultsStore;
@@ -42,7 +44,7 @@ export interface ExecuteOptions {
 }
 
 /** Seconds that starting and verifying a target add to a scenario, for the estimate. */
-export const OVERHEAD_S = 4;
+export const OVERHEAD_S = 2.5;
 
 /** Why a scenario cannot measure a target on a runtime, or null when it can. */
 export function skipReason(scenario: Scenario, target: Target, runtime: RuntimeName): string | null {
@@ -52,12 +54,14 @@ export function skipReason(scenario: Scenario, target: Target, runtime: RuntimeN
   return null;
 }
 
-function plannedFor(scenario: Scenario, targets: number, load: LoadShape, profile: ProfileName): number {
-  return targets ? scenario.plannedSeconds(load, profile, targets) + OVERHEAD_S * targets : 0;
+function plannedFor(scenario: Scenario, targets: Target[], load: LoadShape, profile: ProfileName): number {
+  const claimTargets = new Set(claimsResting(scenario.name, targets.map((t) => t.decl.name)).flatMap((c) => [c.numerator, c.denominator])).size;
+  return targets.length ? scenario.plannedSeconds(load, profile, targets.length, claimTargets) + OVERHEAD_S * targets.length : 0;
 }
 
+/** The plan's upper bound in seconds: every scenario's least rounds, and its claim rounds up to their budget. */
 export function plannedSeconds(targets: Target[], scenarios: Scenario[], load: LoadShape, profile: ProfileName, runtime: RuntimeName): number {
-  return scenarios.reduce((sum, s) => sum + plannedFor(s, targets.filter((t) => !skipReason(s, t, runtime)).length, load, profile), 0);
+  return scenarios.reduce((sum, s) => sum + plannedFor(s, targets.filter((t) => !skipReason(s, t, runtime)), load, profile), 0);
 }
 
 /** The services a set of scenarios needs, each once. */
@@ -181,7 +185,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         const prepError = prepared.get(target.decl.name);
         if (prepError !== null) {
           finish(m, 'failed', new Error(prepError === undefined ? 'not prepared (interrupted)' : `prepare failed: ${errorSummary(prepError)}`), true, errorLogTail(prepError));
-          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
+          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile));
           continue;
         }
         const missingService = missingServices.find((s) => scenario.needsService?.(s, target, o.cpus.targetCpus.length) ?? true);
@@ -189,12 +193,12 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
           // An optional service: only the targets that need it go without the scenario, and say why.
           record({ ...m, status: 'skipped', complete: true, finishedAt: now(), error: `needs the ${missingService.name} service here, which could not be started: ${serviceError(missingService)}` });
           progress.warn(`${target.decl.name}: skipped, it needs ${missingService.name} for ${scenario.name}`);
-          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
+          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile));
           continue;
         }
         if (missingService) {
           finish(m, 'failed', new Error(`service ${missingService.name} did not start: ${serviceError(missingService)}`), true);
-          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile));
+          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile));
           continue;
         }
         progress.step(`starting ${target.decl.name} on CPUs ${o.cpus.targetCpus.join(',')}`, OVERHEAD_S);
@@ -207,7 +211,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
             await r.stop();
             const failed = m.checks.filter((c) => c.status === 'fail');
             record({ ...m, status: 'invalid', complete: true, finishedAt: now(), error: `contract check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` });
-            progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile) - OVERHEAD_S);
+            progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile) - OVERHEAD_S);
             continue;
           }
           running.push(r);
@@ -216,7 +220,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         } catch (error) {
           progress.warn(errorMessage(error));
           finish(m, 'failed', error, true);
-          progress.skipPlanned(plannedFor(scenario, 1, o.load, o.profile) - OVERHEAD_S);
+          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile) - OVERHEAD_S);
         }
       }
       if (running.length === 0) continue;
@@ -232,7 +236,22 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         deadService ??= error;
         scenarioAbort.abort(error);
       };
+      const names = running.map((r) => r.target.decl.name);
+      const confidence = o.load.confidence ?? DEFAULT_CONFIDENCE;
+      const claimRounds = o.load.claimRounds ?? { max: o.load.trials, budgetS: Number.MAX_SAFE_INTEGER };
       const ctx: ScenarioContext<unknown> = {
+        claims: {
+          minRounds: Math.min(o.load.trials, claimRounds.max),
+          maxRounds: claimRounds.max,
+          budgetS: claimRounds.budgetS,
+          confidence,
+          feeds: claimsResting(scenario.name, names).length > 0,
+          open: () => openClaims(store.results, scenario.name, names.filter((n) => !failed.has(n))),
+          done: (record) => {
+            store.results.rounds = { ...store.results.rounds, [scenario.name]: { minRounds: Math.min(o.load.trials, claimRounds.max), maxRounds: claimRounds.max, budgetS: claimRounds.budgetS, confidence, ...record } };
+            store.save();
+          },
+        },
         profile: o.profile,
         runtime,
         load: o.load,

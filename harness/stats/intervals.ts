@@ -5,7 +5,7 @@
 // for any continuous distribution, so each interval carries the level it really has, even when that
 // level is below the one asked for.
 
-export type IntervalMethod = 'order-statistic' | 'paired-order-statistic' | 'mann-whitney-ratio' | 'exact' | 'none';
+export type IntervalMethod = 'order-statistic' | 'paired-order-statistic' | 'mann-whitney-ratio' | 'confidence-sequence' | 'exact' | 'none';
 
 /** An interval with the coverage it actually has, not the one that was hoped for. */
 export interface Interval {
@@ -116,10 +116,26 @@ function checkRatioInputs(values: number[], what: string): void {
 
 /** Median of sorted positive ratios, the two middle ones averaged on the log scale so that swapping
  *  numerator and denominator gives exactly the reciprocal (head/base vs base/head). */
-function medianOfRatios(sorted: number[]): number {
+export function medianOfRatios(sorted: number[]): number {
   const n = sorted.length;
   const mid = Math.floor(n / 2);
   return n % 2 ? sorted[mid]! : Math.sqrt(sorted[mid - 1]! * sorted[mid]!);
+}
+
+/**
+ * The checked ratios num[i] / den[i] in trial order, for pairedRatio and its sequential counterpart
+ * (`caller` names the function in the messages). Throws if the lengths differ or are 0, a denominator
+ * is 0, or a value is negative or non-finite.
+ */
+export function pairRatios(num: number[], den: number[], caller: string): number[] {
+  if (num.length !== den.length) throw new RangeError(`${caller} needs as many numerators as denominators, got ${num.length} and ${den.length}`);
+  if (num.length === 0) throw new RangeError(`${caller} needs at least one pair`);
+  checkRatioInputs(num, 'numerators');
+  checkRatioInputs(den, 'denominators');
+  if (den.some((d) => d === 0)) throw new RangeError(`${caller}: a denominator is 0`);
+  // Each ratio cancels what the two trials of a pair shared (machine state, time of day); the ratios
+  // are then one sample, and the median of their distribution is what an interval covers.
+  return num.map((x, i) => x / den[i]!);
 }
 
 /**
@@ -129,14 +145,7 @@ function medianOfRatios(sorted: number[]): number {
  * Throws if the lengths differ or are 0, a denominator is 0, or a value is negative or non-finite.
  */
 export function pairedRatio(num: number[], den: number[], target = DEFAULT_TARGET): { ratio: number; n: number; interval: Interval; ratios: number[] } {
-  if (num.length !== den.length) throw new RangeError(`pairedRatio needs as many numerators as denominators, got ${num.length} and ${den.length}`);
-  if (num.length === 0) throw new RangeError('pairedRatio needs at least one pair');
-  checkRatioInputs(num, 'numerators');
-  checkRatioInputs(den, 'denominators');
-  if (den.some((d) => d === 0)) throw new RangeError('pairedRatio: a denominator is 0');
-  // Each ratio cancels what the two trials of a pair shared (machine state, time of day); the ratios
-  // are then one sample, and the median of their distribution is what the interval covers.
-  const ratios = num.map((x, i) => x / den[i]!);
+  const ratios = pairRatios(num, den, 'pairedRatio');
   const interval = medianInterval(ratios, target);
   return {
     ratio: medianOfRatios([...ratios].sort((x, y) => x - y)),

@@ -1,5 +1,5 @@
-// report.html in a real browser (Debian's chromium, driven by playwright-core): the claims table
-// and every chart must be rendered, with nothing fetched from the network.
+// report.html in a real browser (Debian's chromium, driven by playwright-core): the claims at a
+// glance, the claims in detail and every chart must be rendered, with nothing fetched from the network.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +28,7 @@ afterAll(async () => {
 });
 
 describe('report.html in Chromium', () => {
-  it('shows a verdict for every claim and renders every chart', async () => {
+  it('shows a verdict for every claim, at a glance and in detail, and renders every chart', async () => {
     const results = fakeResults();
     results.measurements.push(...fakeLifecycle('node', [70, 75, 80], 40, 80e6, 75e6), ...fakeLifecycle('django', [170, 180, 190], 50, 300e6, 120e6));
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-html-'));
@@ -44,6 +44,16 @@ describe('report.html in Chromium', () => {
     expect(verdicts.length).toBeGreaterThanOrEqual(CLAIMS.length);
     for (const v of verdicts) expect(['supported', 'refuted', 'inconclusive']).toContain(v);
 
+    // The glance: one row per verdict, in the same order, its verdict cell coloured as in the detail.
+    const expected = evaluateClaims(results);
+    const glance = await page.$$eval('#glance tbody tr', (rows) =>
+      rows.map((r) => ({ claim: r.getAttribute('data-claim'), verdict: r.querySelector('td:nth-child(5)')?.textContent?.trim(), cls: r.querySelector('td:nth-child(5)')?.className, how: r.querySelector('td:nth-child(6)')?.textContent?.trim() })),
+    );
+    expect(glance).toEqual(expected.map((v) => ({ claim: v.claim.id, verdict: v.verdict, cls: v.verdict, how: v.decision.text })));
+    // It opens the page: the glance table starts within the first screen.
+    const glanceTop = await page.$eval('#glance', (t) => t.getBoundingClientRect().top);
+    expect(glanceTop).toBeLessThan(400);
+
     const charts = await page.$$eval('figure.chart', (figures) =>
       figures.map((f) => {
         const svg = f.querySelector('svg');
@@ -51,7 +61,7 @@ describe('report.html in Chromium', () => {
         return { name: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, marks: svg?.querySelectorAll('path, line, rect, circle').length ?? 0, text: f.textContent ?? '' };
       }),
     );
-    expect(charts.map((c) => c.name)).toEqual(['json-throughput', 'json-latency', 'startup', 'memory', 'image-size']);
+    expect(charts.map((c) => c.name)).toEqual(['claims-forest', 'json-throughput', 'json-latency', 'startup', 'memory', 'image-size']);
     for (const c of charts) {
       expect(c.width, c.name!).toBeGreaterThan(200);
       expect(c.height, c.name!).toBeGreaterThan(50);

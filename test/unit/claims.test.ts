@@ -14,15 +14,20 @@ const figure = (values: number[], lowerBound = false, keys = values.map((_, i) =
 });
 const claim = CLAIMS.find((c) => c.id === 'json-throughput')!; // node/django in 1.23-1.68
 
+/** n values around `center`, within ±1%, in a fixed order. */
+const around = (center: number, n = 12) => Array.from({ length: n }, (_, i) => center * (1 + ((i * 7) % 5 - 2) / 200));
+
 describe('the ratio behind a claim', () => {
   it('is the median of the ratios taken pair by pair, so drift shared by a pair cancels', () => {
     // The machine slows down 2x over the rounds; each pair was measured under the same conditions.
-    const r = claimRatio(figure([140, 210, 280, 350, 420, 490]), figure([100, 150, 200, 250, 300, 350]));
+    const den = Array.from({ length: 12 }, (_, i) => 100 + 25 * i);
+    const r = claimRatio(figure(den.map((d) => d * 1.4)), figure(den));
     expect(r.basis).toBe('paired');
     expect(r.value).toBeCloseTo(1.4, 10);
-    expect(r.ci).toMatchObject({ lo: expect.closeTo(1.4, 10), hi: expect.closeTo(1.4, 10), method: 'paired-order-statistic' });
-    expect(r.ci.level).toBeCloseTo(0.96875, 10); // n = 6: [min, max] of the pair ratios
-    expect(r.pairs.map((p) => p.key)).toEqual(['round 1', 'round 2', 'round 3', 'round 4', 'round 5', 'round 6']);
+    // An anytime-valid interval (a confidence sequence), at the confidence asked for.
+    expect(r.ci).toMatchObject({ lo: expect.closeTo(1.4, 10), hi: expect.closeTo(1.4, 10), method: 'confidence-sequence', level: 0.95 });
+    expect(r.pairs.map((p) => p.key).slice(0, 3)).toEqual(['round 1', 'round 2', 'round 3']);
+    expect(claimRatio(figure(den.map((d) => d * 1.4)), figure(den), 0.99).ci.level).toBe(0.99);
   });
 
   it('pairs only samples with the same key, and falls back to independent samples when none match', () => {
@@ -40,44 +45,49 @@ describe('the ratio behind a claim', () => {
 
 describe('judging a claim', () => {
   it('supports a ratio whose interval lies inside the band, and says its level', () => {
-    const j = judge(claim, figure([140, 141, 142, 139, 140, 141]), figure([100, 100, 101, 99, 100, 100]));
+    const j = judge(claim, figure(around(140)), figure(around(100).reverse()));
     expect(j.verdict).toBe('supported');
-    expect(j.reason).toMatch(/^node\/django = 1\.40 \(96\.9% interval 1\.\d\d-1\.\d\d, median of 6 paired ratios\) against the article's 1\.23-1\.68$/);
+    expect(j.reason).toMatch(/^node\/django = 1\.40 \(95\.0% anytime-valid interval 1\.\d\d-1\.\d\d, median of 12 paired ratios\) against the article's 1\.23-1\.68$/);
   });
 
   it('refutes a ratio whose interval lies outside the band', () => {
-    const j = judge(claim, figure([3000, 3100, 2900, 3000, 3050, 2950]), figure([100, 101, 99, 100, 100, 100]));
+    const j = judge(claim, figure(around(3000)), figure(around(100)));
     expect(j.verdict).toBe('refuted');
     expect(j.reason).toMatch(/node\/django = 30\.0 .* against the article's 1\.23-1\.68/);
   });
 
-  it('says when a verdict rests on an interval below 90% confidence', () => {
-    const j = judge(claim, figure([3000, 3100, 2900]), figure([100, 101, 99]));
-    expect(j.verdict).toBe('refuted');
-    expect(j.ratio.ci.level).toBe(0.75);
-    expect(j.reason).toMatch(/the interval has only 75\.0% confidence/);
+  it('decides nothing before the interval is bounded on both sides, however far the ratios are from the band', () => {
+    // 9 pairs at 30x: a fixed-n interval of 9 values would claim 99.6%, but looking after every round needs more.
+    const j = judge(claim, figure(around(3000, 9)), figure(around(100, 9)));
+    expect(j.verdict).toBe('inconclusive');
+    expect(j.cause).toBe('noise');
+    expect(j.reason).toMatch(/^too few pairs: .*needs at least 10 pairs/);
+    expect(j.ratio.ci.hi).toBe(Infinity);
+    expect(judge(claim, figure(around(3000, 10)), figure(around(100, 10))).verdict).toBe('refuted');
   });
 
-  it('gives no verdict on one sample per target: there is no interval', () => {
+  it('gives no verdict on one pair', () => {
     const j = judge(claim, figure([3000]), figure([100]));
     expect(j.verdict).toBe('inconclusive');
-    expect(j.reason).toMatch(/^one independent sample per target/);
+    expect(j.reason).toMatch(/^too few pairs/);
   });
 
   it('calls a ratio too noisy when its interval crosses the band edge', () => {
-    const j = judge(claim, figure([100, 200, 150, 120, 180, 160]), figure([100, 101, 99, 100, 100, 100]));
+    const noisy = [100, 200, 150, 120, 180, 160, 110, 190, 140, 170, 130, 150];
+    const j = judge(claim, figure(noisy), figure(around(100)));
     expect(j.verdict).toBe('inconclusive');
     expect(j.reason).toMatch(/^too noisy/);
   });
 
   describe('loader-bound figures (lower bounds only)', () => {
-    const inside = [140, 141, 142, 139, 140, 141];
-    const django = [100, 100, 101, 99, 100, 100];
+    const inside = around(140);
+    const django = around(100);
     it('keeps a loader-bound numerator inconclusive unless even its lower bound is above the band', () => {
       const j = judge(claim, figure(inside, true), figure(django));
       expect(j.verdict).toBe('inconclusive');
+      expect(j.cause).toBe('limit');
       expect(j.reason).toMatch(/^node is loader-bound/);
-      const above = judge(claim, figure([3000, 3010, 2990, 3000, 3005, 2995], true), figure(django));
+      const above = judge(claim, figure(around(3000), true), figure(django));
       expect(above.verdict).toBe('refuted');
       expect(above.reason).toMatch(/even higher/);
     });
@@ -87,15 +97,22 @@ describe('judging a claim', () => {
       expect(j.verdict).toBe('inconclusive');
       expect(j.reason).toMatch(/^django is loader-bound/);
       // node/django = 1.0 < 1.23, and django's true figure is higher still, so the ratio is lower still.
-      const below = judge(claim, figure([100, 101, 99, 100, 100, 100]), figure(django, true));
+      const below = judge(claim, figure(around(100)), figure(django, true));
       expect(below.verdict).toBe('refuted');
       expect(below.reason).toMatch(/even lower/);
     });
 
     it('never judges when both sides are loader-bound, even far outside the band', () => {
-      const j = judge(claim, figure([3000, 3010, 2990, 3000, 3005, 2995], true), figure(django, true));
+      const j = judge(claim, figure(around(3000), true), figure(django, true));
       expect(j.verdict).toBe('inconclusive');
-      expect(j.reason).toMatch(/^both figures are loader-bound/);
+      expect(j.reason).toMatch(/^node is loader-bound and django is loader-bound/);
+    });
+
+    it('names the limit when both sides stopped at the same one: the machine decides nothing', () => {
+      const ceiling = (values: number[]): Figure => ({ ...figure(values, true), limit: "the run's ceiling of 1,000 clients" });
+      const j = judge(claim, ceiling(around(1000)), ceiling(around(1000)));
+      expect(j).toMatchObject({ verdict: 'inconclusive', cause: 'limit' });
+      expect(j.reason).toMatch(/^both sides stopped at the run's ceiling of 1,000 clients, a limit of this run and machine, not of the frameworks/);
     });
   });
 });
@@ -103,7 +120,7 @@ describe('judging a claim', () => {
 describe('evaluating the claims of a run', () => {
   const withLifecycle = (): RunResults => {
     const r = fakeResults();
-    r.measurements.push(...fakeLifecycle('node', [70, 75, 80, 72, 78], 40, 80e6, 75e6), ...fakeLifecycle('django', [170, 180, 190, 175, 185], 50, 300e6, 120e6));
+    r.measurements.push(...fakeLifecycle('node', around(75), 40, 80e6, 75e6), ...fakeLifecycle('django', around(180).reverse(), 50, 300e6, 120e6));
     return r;
   };
 
@@ -114,9 +131,11 @@ describe('evaluating the claims of a run', () => {
     expect(by['db-ops']).toMatchObject({ verdict: 'inconclusive', reason: 'not measured: the `db` scenario did not run' });
     expect(by['websocket-users']!.reason).toMatch(/^not measured/);
     expect(by['image-size']).toMatchObject({ verdict: 'supported', ratio: { basis: 'exact', value: 3.75 } }); // 300/80
-    expect(by['startup']).toMatchObject({ verdict: 'supported', ratio: { basis: 'paired', n: 5 } }); // ~180/75
-    expect(by['startup']!.ratio!.ci.level).toBeCloseTo(0.9375, 10);
-    expect(by['memory']).toMatchObject({ verdict: 'supported', ratio: { basis: 'paired', n: 3 } }); // 80/100 per cycle
+    expect(by['startup']).toMatchObject({ verdict: 'supported', ratio: { basis: 'paired', n: 12 }, decision: { how: 'decided', pairs: 12, text: 'decided after 12 pairs' } }); // ~180/75
+    expect(by['startup']!.ratio!.ci).toMatchObject({ level: 0.95, method: 'confidence-sequence' });
+    expect(by['memory']).toMatchObject({ verdict: 'supported', ratio: { basis: 'paired', n: 12 } }); // 80/100 per cycle
+    expect(by['db-ops']!.decision).toMatchObject({ how: 'not-measured' });
+    expect(by['image-size']!.decision).toMatchObject({ how: 'exact' });
     expect(by['deno-beside-node']!.reason).toMatch(/^not measured: deno was not measured/);
     expect(by['startup']!.machine).toContain('Test CPU, 2 cores');
     expect(by['startup']!.source).toBe('results.json: startup/django and startup/node');
@@ -125,8 +144,9 @@ describe('evaluating the claims of a run', () => {
   it('judges throughput on pairs of trials from the same round', () => {
     const r = fakeResults();
     // node is 1.4x django in every round, while the machine drifts from round to round.
-    r.measurements[0] = measurement('node', 'json', httpResult(rounds(64, [1400, 2100, 1120, 1680, 1400, 1960])));
-    r.measurements[1] = measurement('django', 'json', httpResult(rounds(64, [1000, 1500, 800, 1200, 1000, 1400], 10)));
+    const drift = [1000, 1500, 800, 1200, 1000, 1400, 900, 1300, 1100, 1000, 1250, 950];
+    r.measurements[0] = measurement('node', 'json', httpResult(rounds(64, drift.map((x) => x * 1.4))));
+    r.measurements[1] = measurement('django', 'json', httpResult(rounds(64, drift, 10)));
     const v = evaluateClaims(r).find((x) => x.claim.id === 'json-throughput')!;
     expect(v.verdict).toBe('supported');
     expect(v.ratio!.value).toBeCloseTo(1.4, 10);
@@ -153,9 +173,9 @@ describe('evaluating the claims of a run', () => {
     const r = fakeResults();
     r.targets['django-wsgi'] = { name: 'django-wsgi', title: 'Django (WSGI)', language: 'python', framework: 'Django', server: 'gunicorn (gthread)', baseline: false, versions: {} };
     r.measurements = [
-      measurement('node', 'db', httpResult(rounds(64, [1000, 1100, 900, 1000]))),
-      measurement('django', 'db', httpResult(rounds(64, [100, 110, 90, 100], 10))),
-      measurement('django-wsgi', 'db', httpResult(rounds(64, [1000, 1100, 900, 1000], 20))),
+      measurement('node', 'db', httpResult(rounds(64, around(1000)))),
+      measurement('django', 'db', httpResult(rounds(64, around(100), 10))),
+      measurement('django-wsgi', 'db', httpResult(rounds(64, around(1000), 20))),
     ];
     const verdicts = evaluateClaims(r);
     const ids = verdicts.map((v) => v.claim.id);

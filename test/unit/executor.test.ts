@@ -11,6 +11,7 @@ import { executeRun, type ExecuteOptions } from '../../harness/run/execute.ts';
 import type { CheckResult, Endpoint, Scenario, Target } from '../../harness/types.ts';
 import { fakeLoader, FakeRuntime, fakeService, type FakeOptions } from '../fixtures/fake-runtime.ts';
 import { fakeResults } from '../fixtures/results.ts';
+import { evaluateClaims } from '../../harness/claims/evaluate.ts';
 
 const target = (name: string, endpoints: Endpoint[] = ['/health', '/json']): Target => ({ dir: '/nowhere', decl: { name, endpoints } as Target['decl'] });
 const pass: CheckResult[] = [{ name: 'status', status: 'pass', detail: '200' }];
@@ -160,4 +161,34 @@ describe('executor', () => {
       expect(runtime.events.filter((e) => e.includes('service'))).toEqual(['start service fakedb', 'stop service fakedb']);
     });
   });
+
+  it('runs claim rounds until the claims resting on the scenario are decided, with only the targets they need, and records why they stopped', async () => {
+    const targets = ['node', 'django', 'deno', 'express'].map((n) => target(n));
+    const { runtime, options, store, by } = setup(targets, [scenario()], {}, { load: { connections: [16], durationS: 0.01, warmupS: 0, trials: 3, pipelining: 1, claimRounds: { max: 30, budgetS: 600 }, confidence: 0.95 } });
+    const rps: Record<string, number> = { node: 2000, django: 100, deno: 1000, express: 700 };
+    options.loader = fakeLoader((t) => rps[t]!, runtime);
+    await executeRun(options);
+    const trials = (t: string) => (by(t).result as HttpResult).trials;
+    // No claim rests on express: it has the least rounds. node, django and deno go on until every
+    // claim between them is decided: an anytime-valid 95% interval is bounded from 10 pairs on.
+    expect(trials('express')).toHaveLength(3);
+    for (const t of ['node', 'django', 'deno']) expect(trials(t)).toHaveLength(10);
+    expect(trials('node').every((x) => x.phase === 'claim')).toBe(true);
+    expect(store.results.rounds?.json).toMatchObject({ rounds: 10, stoppedBy: 'decided', open: [], minRounds: 3, maxRounds: 30, confidence: 0.95, levelsFrom: 'profile' });
+    const verdicts = evaluateClaims(store.results);
+    const json = verdicts.find((v) => v.claim.id === 'json-throughput')!;
+    expect(json).toMatchObject({ verdict: 'refuted', decision: { how: 'decided', pairs: 10, text: 'decided after 10 pairs' } });
+    expect(verdicts.find((v) => v.claim.id === 'deno-beside-node')!.verdict).toBe('refuted');
+  });
+
+  it('stops the claim rounds at the budget and says so in the verdict', async () => {
+    const targets = ['node', 'django'].map((n) => target(n));
+    const { runtime, options, store } = setup(targets, [scenario()], {}, { load: { connections: [16], durationS: 0.01, warmupS: 0, trials: 3, pipelining: 1, claimRounds: { max: 5, budgetS: 600 }, confidence: 0.95 } });
+    options.loader = fakeLoader((t) => ({ node: 2000, django: 100 })[t]!, runtime);
+    await executeRun(options);
+    expect(store.results.rounds?.json).toMatchObject({ rounds: 5, stoppedBy: 'max-rounds' });
+    const json = evaluateClaims(store.results).find((v) => v.claim.id === 'json-throughput')!;
+    expect(json).toMatchObject({ verdict: 'inconclusive', decision: { how: 'budget', pairs: 5, text: 'stopped at the most rounds (5) after 5 pairs' } });
+  });
 });
+

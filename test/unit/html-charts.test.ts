@@ -10,9 +10,10 @@ const results = () => {
 };
 
 describe('charts and the HTML report', () => {
-  it("draws each measured scenario's charts, from its result kind", () => {
+  it("draws the claims' forest plot, then each measured scenario's charts, from its result kind", () => {
     const specs = chartSpecs(results());
     expect(specs.map((s) => [s.scenario, s.name, s.spec !== null])).toEqual([
+      [null, 'claims-forest', true],
       ['json', 'json-throughput', true],
       ['json', 'json-latency', true],
       ['startup', 'startup', true],
@@ -27,13 +28,22 @@ describe('charts and the HTML report', () => {
     expect(chartSpecs(r).find((s) => s.name === 'startup')).toMatchObject({ spec: null, missing: 'no valid measurement of the `startup` scenario in this run' });
   });
 
-  it('writes a self-contained page: claims table, inline SVG charts, "not measured" where due', async () => {
+  it('writes a self-contained page: claims at a glance and in detail, inline SVG charts, "not measured" where due', async () => {
     const files = await renderHtmlAndCharts(results());
     const html = String(files.find((f) => f.path === 'report.html')!.content);
     expect(html).not.toMatch(/<script|<link|src="http|href="http/);
-    expect((html.match(/<tr data-claim=/g) ?? []).length).toBe(11);
-    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(5);
-    expect((html.match(/<svg/g) ?? []).length).toBe(5);
+    // A row per claim in the glance and again in the detail.
+    expect((html.match(/<tr data-claim=/g) ?? []).length).toBe(22);
+    expect((html.match(/<figure class="chart"/g) ?? []).length).toBe(6);
+    expect((html.match(/<svg/g) ?? []).length).toBe(6);
+    // The glance (table and forest plot) comes first; the long table is one click below.
+    const at = (text: string) => html.indexOf(text);
+    expect(at('<table id="glance">')).toBeGreaterThan(0);
+    expect(at('<table id="glance">')).toBeLessThan(at('data-chart="claims-forest"'));
+    expect(at('data-chart="claims-forest"')).toBeLessThan(at('<details class="claims-detail"><summary>The claims in detail</summary>'));
+    expect(at('<details class="claims-detail">')).toBeLessThan(at('<table id="claims">'));
+    expect(at('<table id="claims">')).toBeLessThan(at('<section data-scenario='));
+    expect(files.map((f) => f.path)).toEqual(expect.arrayContaining(['charts/claims-forest.svg', 'charts/claims-forest.png']));
     expect(html).toMatch(/<td class="supported">supported<\/td>/);
     expect(html).toContain('(75.0%)'); // intervals carry their level in the HTML too
     expect(html).toContain('not measured: the <code>db</code> scenario did not run');

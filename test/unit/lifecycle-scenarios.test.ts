@@ -6,6 +6,7 @@ import { createMemoryScenario, type MemoryResult } from '../../scenarios/memory.
 import { STARTUP_POLL_MS, startupScenario, type StartupResult } from '../../scenarios/startup.ts';
 import type { RunningTarget, ScenarioContext, StartOptions, Target } from '../../harness/types.ts';
 import { fakeLoader, FakeRuntime } from '../fixtures/fake-runtime.ts';
+import { noClaims } from '../fixtures/claim-rounds.ts';
 
 const target = (name: string): Target => ({ dir: '/x', decl: { name, endpoints: ['/json'] } as Target['decl'] });
 
@@ -25,6 +26,7 @@ function context<R>(runtime: FakeRuntime, saved: Map<string, R>, overrides: Part
     startTarget: (t, options) => runtime.start(t, { cpus: [1], readyTimeoutMs: 1000, ...options }),
     save: (name, r) => void saved.set(name, structuredClone(r)),
     fail: async () => {},
+    claims: noClaims(3),
     ...overrides,
   };
 }
@@ -33,12 +35,14 @@ const startAll = (runtime: FakeRuntime, names: string[]) => Promise.all(names.ma
 
 describe('startup scenario', () => {
   it('stops the warmup instances, then starts every target once per round in a rotating order, polling /json every 5 ms', async () => {
+    // Five rounds and no claim: the least rounds the tables need.
     const runtime = new FakeRuntime();
     const asked: Array<Pick<StartOptions, 'readyPath' | 'pollIntervalMs'> | undefined> = [];
     const saved = new Map<string, StartupResult>();
     const warm = await startAll(runtime, ['a', 'b']);
     runtime.events.length = 0;
     await startupScenario.run(warm, context(runtime, saved, {
+      claims: noClaims(5),
       startTarget: async (t, options) => {
         asked.push(options);
         return runtime.start(t, { cpus: [1], readyTimeoutMs: 1000, ...options });

@@ -2,8 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { evaluateClaims, type ClaimVerdict } from '../../harness/claims/evaluate.ts';
 import { UserError } from '../../harness/errors.ts';
+import { claimsForestChart } from '../../harness/report/claims-chart.ts';
 import { renderMarkdown } from '../../harness/report/markdown.ts';
+import { claimTraces, glanceLabel, glanceTable } from '../../harness/report/sections.ts';
 import { readResults, resolveResultsFile, ResultsStore, markLatest } from '../../harness/results/store.ts';
 import { runResultsSchema } from '../../harness/schema.ts';
 import { fakeLifecycle, fakeResults, httpResult, measurement, rounds } from '../fixtures/results.ts';
@@ -42,8 +45,11 @@ describe('markdown report', () => {
   });
 
   it('says where each claim figure comes from', () => {
-    expect(md).toContain('node 33,000 req/s (at least: the loader or its CPU was saturated) [node:http; best level, 128 connections, 1 trials, local]; django 860 req/s [uvicorn; best level, 16 connections, 3 trials, local]');
-    expect(md).toContain('- json-throughput: results.json: json/node and json/django; pairs round 1: 38.8; the two samples of a pair were taken at most 230 s apart.');
+    // Older results (no claim rounds): each target's best level, and node's (128) is not django's (16),
+    // so nothing is paired across levels; the unpaired interval is too weak to decide.
+    expect(md).toContain('node 33,000 req/s (at least: the loader or its CPU was saturated) [node:http; best level, 128 connections, 1 trials (older results: no claim rounds), local]; django 860 req/s [uvicorn; best level, 16 connections, 3 trials (older results: no claim rounds), local]');
+    expect(md).toContain('- json-throughput: results.json: json/node and json/django; no pairs (not measured side by side): 1 and 3 independent samples.');
+    expect(md).toMatch(/\| \*\*inconclusive\*\* \| unpaired samples give only 50\.0% confidence, below the 95\.0% asked for: node\/django = 38\.4/);
   });
 
   it('says when a run is partial', () => {
@@ -56,6 +62,112 @@ describe('markdown report', () => {
     const before = structuredClone(results);
     expect(renderMarkdown(results)).toBe(md);
     expect(results).toEqual(before);
+  });
+});
+
+describe('the claims at a glance', () => {
+  const results = fakeResults();
+  // Five starts: enough pairs for the lag-1 autocorrelation of the startup claim.
+  results.measurements.push(...fakeLifecycle('node', [70, 75, 80, 72, 78], 40, 80e6, 75e6), ...fakeLifecycle('django', [170, 180, 200, 175, 190], 50, 300e6, 120e6));
+  const md = renderMarkdown(results);
+  const verdicts = evaluateClaims(results);
+  const glance = md.slice(md.indexOf("## The article's claims at a glance"), md.indexOf('## The claims in detail'));
+
+  it('opens the report: the glance table is the first section, before the claims in detail and the scenarios', () => {
+    const headings = md.split('\n').filter((l) => l.startsWith('## '));
+    expect(headings.slice(0, 2)).toEqual(["## The article's claims at a glance", '## The claims in detail']);
+    const at = (text: string) => md.indexOf(text);
+    expect(at('| claim | ratio | interval |')).toBeGreaterThan(at("## The article's claims at a glance"));
+    expect(at('| claim | ratio | interval |')).toBeLessThan(at('## The claims in detail'));
+    expect(at("| claim | the article's figures |")).toBeGreaterThan(at('## The claims in detail'));
+    expect(at("| claim | the article's figures |")).toBeLessThan(at('## Scenario'));
+    expect(glance).toContain('95.0% confidence');
+    expect(glance).toContain('"Decided after n pairs"');
+    expect(glance).toContain('"Stopped at the budget"');
+  });
+
+  it('has a short row per verdict with its ratio, interval, band, verdict and how it was reached (no reasons)', () => {
+    const rows = glance.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| claim') && !l.startsWith('| ---'));
+    expect(rows).toHaveLength(verdicts.length);
+    verdicts.forEach((v, i) => {
+      const row = rows[i]!;
+      expect(row.startsWith(`| ${glanceLabel(v.claim)} |`), row).toBe(true);
+      expect(row).toContain(`| **${v.verdict}** | ${v.decision.text} |`);
+      expect(row).not.toContain(v.reason);
+    });
+    for (const row of glanceTable(verdicts).rows) for (const c of row) expect(c.length, c).toBeLessThanOrEqual(60);
+    const json = rows[0]!;
+    expect(json).toMatch(/^\| Node ~1\.4x Django's JSON req\/s \| node\/django [\d.]+ \| .+ \| 1\.23–1\.68 \| \*\*\w+\*\* \| .+ \|$/);
+    expect(glance).toContain('| Node images 80 MB, Django 300 MB | django/node 3.75 | exact | 3.00–4.50 | **supported** | exact: one reading per side |');
+    expect(glance).toContain("| Node's WebSocket latency is lower | n/a | n/a | ≤ 0.90 | **inconclusive** | not measured |");
+  });
+
+  it('names a row shown beside a claim by its targets, and marks autocorrelated pairs', () => {
+    const startup = verdicts.find((v) => v.claim.id === 'startup')!;
+    const beside = { ...startup, claim: { ...startup.claim, id: 'startup:django-wsgi/node', numerator: 'django-wsgi', besideOf: 'startup' } };
+    const flagged: ClaimVerdict = { ...startup, autocorrelation: { lag1: 0.6, flagged: true } };
+    const rows = glanceTable([beside, flagged]).rows;
+    expect(rows[0]![0]).toBe('beside: django-wsgi/node');
+    expect(rows[1]![5]).toBe(`${startup.decision.text} · autocorrelated`);
+  });
+
+  it('reports the lag-1 autocorrelation of every paired claim', () => {
+    const paired = verdicts.filter((v) => v.ratio?.basis === 'paired');
+    expect(paired.map((v) => v.claim.id)).toContain('startup');
+    const traces = claimTraces(verdicts);
+    for (const v of paired) expect(traces.find((t) => t.startsWith(`${v.claim.id}:`))).toMatch(/lag-1 autocorrelation (of the log-ratios -?\d\.\d\d|not computed)/);
+    expect(traces.find((t) => t.startsWith('startup:'))).toMatch(/lag-1 autocorrelation of the log-ratios -?\d\.\d\d/);
+  });
+});
+
+describe('the claims forest plot', () => {
+  const results = fakeResults();
+  results.measurements.push(...fakeLifecycle('node', [70, 75, 80], 40, 80e6, 75e6), ...fakeLifecycle('django', [170, 180, 200], 50, 300e6, 120e6));
+  const verdicts = evaluateClaims(results);
+  const judged = verdicts.filter((v) => v.ratio && v.decision.how !== 'extrapolation' && v.decision.how !== 'not-measured');
+  type Layer = { encoding?: { x?: { field: string; scale?: { type: string; domain: [number, number] } } } };
+  const parts = (c: ReturnType<typeof claimsForestChart>) => {
+    const spec = c.spec as unknown as { data: { values: Record<string, number | string | boolean>[] }; layer: Layer[] };
+    return { rows: spec.data.values, xs: spec.layer.map((l) => l.encoding?.x).filter((x) => x !== undefined) };
+  };
+
+  it('draws one row per judged claim on a log-scale x', () => {
+    const chart = claimsForestChart(verdicts);
+    expect(chart.name).toBe('claims-forest');
+    const { rows, xs } = parts(chart);
+    expect(judged.length).toBeGreaterThan(0);
+    expect(rows).toHaveLength(judged.length);
+    expect(new Set(rows.map((r) => r.key)).size).toBe(rows.length);
+    expect(xs.length).toBeGreaterThan(0);
+    for (const x of xs) expect(x!.scale?.type).toBe('log');
+    // An exact ratio is a point: no interval to draw.
+    expect(rows.find((r) => String(r.key).startsWith('image-size|'))).toMatchObject({ interval: false, lo: 3.75, hi: 3.75 });
+  });
+
+  it('clips an unbounded interval to the domain, flags its open sides, and leaves no Infinity or NaN in the spec', () => {
+    const open = judged.map((v): ClaimVerdict => ({ ...v, ratio: v.ratio!.basis === 'exact' ? v.ratio : { ...v.ratio!, ci: { lo: 0, hi: Infinity, level: 0.95, method: 'confidence-sequence' } } }));
+    const chart = claimsForestChart(open);
+    const { rows, xs } = parts(chart);
+    // JSON writes Infinity and NaN as null: none may be in the data.
+    expect(JSON.stringify(rows)).not.toMatch(/Infinity|NaN|null/);
+    const [min, max] = xs[0]!.scale!.domain;
+    expect(min).toBeGreaterThan(0);
+    expect(Number.isFinite(max)).toBe(true);
+    for (const r of rows) {
+      for (const f of ['value', 'lo', 'hi', 'bandLo', 'bandHi']) {
+        expect(Number.isFinite(r[f]), f).toBe(true);
+        expect(r[f] as number, f).toBeGreaterThanOrEqual(min);
+        expect(r[f] as number, f).toBeLessThanOrEqual(max);
+      }
+      if (r.interval) expect(r).toMatchObject({ lo: min, hi: max, loOpen: true, hiOpen: true });
+    }
+    expect(rows.some((r) => r.interval)).toBe(true);
+  });
+
+  it('says why when there is nothing to draw', () => {
+    const notMeasured = evaluateClaims({ ...fakeResults(), measurements: [] });
+    expect(claimsForestChart(notMeasured)).toMatchObject({ name: 'claims-forest', spec: null, missing: expect.stringMatching(/no claim has a measured ratio/) });
+    expect(claimsForestChart([])).toMatchObject({ spec: null });
   });
 });
 
@@ -94,7 +206,7 @@ describe('markdown report of the startup, memory and image-size scenarios', () =
 
   it('gives idle and peak memory over cycles and says exactly which memory figure it is', () => {
     expect(md).toContain('Memory: container working set from its cgroup (v1: memory.usage_in_bytes − total_inactive_file).');
-    expect(md).toMatch(/\| node \| 40\.0 MiB \| 39\.6 MiB–40\.4 MiB \(75\.0%\) \| 60\.0 MiB \| 59\.4 MiB–60\.6 MiB \(75\.0%\) \| 80\.0 MiB \| 79\.2 MiB–80\.8 MiB \(75\.0%\) \| 1,000 \| 3 \|/);
+    expect(md).toMatch(/\| node \| 40\.0 MiB \| 39\.8 MiB–40\.2 MiB \(96\.1%\) \| 60\.0 MiB \| 59\.7 MiB–60\.3 MiB \(96\.1%\) \| 80\.0 MiB \| 79\.6 MiB–80\.4 MiB \(96\.1%\) \| 1,000 \| 12 \|/);
     expect(md).toContain('at the same rate for every target, **1,000 req/s** (open loop;');
   });
 

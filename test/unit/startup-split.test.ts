@@ -108,7 +108,7 @@ describe('startup results with and without the split', () => {
       const r = fakeResults();
       const starts = (appMs: number): StartupResult => ({
         ...containerStarts(split),
-        starts: [0, 1, 2, 3, 4].map((i) => ({ round: i + 1, readyMs: 60 + appMs + i, ...(split && { engineMs: 60, appMs: appMs + i }) })),
+        starts: Array.from({ length: 12 }, (_, i) => i % 5).map((i, round) => ({ round: round + 1, readyMs: 60 + appMs + i, ...(split && { engineMs: 60, appMs: appMs + i }) })),
       });
       r.measurements.push(measurement('node', 'startup', starts(75)), measurement('django', 'startup', starts(180)));
       return evaluateClaims(r).find((v) => v.claim.id === 'startup')!;

@@ -135,20 +135,28 @@ describe('claims on WebSocket capacity', () => {
     return r;
   };
 
+  /** `n` ramps, each holding `clients` and stopped by `why`. */
+  const ramps = (n: number, clients: number, why: Parameters<typeof ramp>[2]) => capacity(Array.from({ length: n }, (_, i) => ramp(i + 1, clients, why)));
+
   it('judges Node vs Channels users pair by pair across ramps', () => {
-    const r = run(capacity([ramp(1, 750, 'rtt-limit'), ramp(2, 750, 'rtt-limit'), ramp(3, 750, 'rtt-limit')]), capacity([ramp(1, 250, 'rtt-limit'), ramp(2, 250, 'rtt-limit'), ramp(3, 250, 'rtt-limit')]));
+    const r = run(ramps(12, 750, 'rtt-limit'), ramps(12, 250, 'rtt-limit'));
     const v = evaluateClaims(r).find((x) => x.claim.id === 'websocket-users')!;
-    expect(v.ratio).toMatchObject({ value: 3, basis: 'paired', n: 3 });
+    expect(v.ratio).toMatchObject({ value: 3, basis: 'paired', n: 12 });
     expect(v.verdict).toBe('supported');
   });
 
-  it('a target that held the ceiling is a lower bound: only a ratio already above the band refutes', () => {
-    const atCeiling = capacity([ramp(1, 1000, 'ceiling'), ramp(2, 1000, 'ceiling'), ramp(3, 1000, 'ceiling')]);
-    const low = evaluateClaims(run(atCeiling, capacity([ramp(1, 500, 'rtt-limit'), ramp(2, 500, 'rtt-limit'), ramp(3, 500, 'rtt-limit')]))).find((x) => x.claim.id === 'websocket-users')!;
-    expect(low.verdict).toBe('inconclusive');
-    expect(low.reason).toMatch(/node is loader-bound|lower bound/);
-    const high = evaluateClaims(run(atCeiling, capacity([ramp(1, 250, 'rtt-limit'), ramp(2, 250, 'rtt-limit'), ramp(3, 250, 'rtt-limit')]))).find((x) => x.claim.id === 'websocket-users')!;
+  it('a target that held the ceiling is a lower bound: only a ratio already above the band refutes, and the limit is named', () => {
+    const low = evaluateClaims(run(ramps(12, 1000, 'ceiling'), ramps(12, 500, 'rtt-limit'))).find((x) => x.claim.id === 'websocket-users')!;
+    expect(low).toMatchObject({ verdict: 'inconclusive', decision: { how: 'limit' } });
+    expect(low.reason).toMatch(/^node stopped at the run's ceiling of 1,000 clients \(its figure is a lower bound\)/);
+    const high = evaluateClaims(run(ramps(12, 1000, 'ceiling'), ramps(12, 250, 'rtt-limit'))).find((x) => x.claim.id === 'websocket-users')!;
     expect(high.verdict).toBe('refuted'); // at least 4x against a band of 2.5-3.5
+  });
+
+  it('both sides at the ceiling: the run\'s limit, not the frameworks, so no more rounds are asked for', () => {
+    const both = evaluateClaims(run(ramps(1, 1000, 'ceiling'), ramps(1, 1000, 'ceiling'))).find((x) => x.claim.id === 'websocket-users')!;
+    expect(both).toMatchObject({ verdict: 'inconclusive', decision: { how: 'limit' } });
+    expect(both.reason).toMatch(/^both sides stopped at the run's ceiling of 1,000 clients, a limit of this run and machine, not of the frameworks/);
   });
 
   it('sets the 1M+ claims against the machine\'s memory, as an extrapolation, never more than inconclusive', () => {

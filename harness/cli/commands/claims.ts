@@ -1,5 +1,5 @@
-// `bench claims <run> <run> [...]`: each claim judged on several runs of the same machine; a verdict
-// stands when every run agrees, otherwise the claim is unstable, with each run's figure.
+// `bench claims <run> <run> [...]`: each claim judged on the pairs of several runs of one machine and
+// commit together, with each run's own verdict beside it; runs that contradict each other are flagged.
 import fs from 'node:fs';
 import { UserError } from '../../errors.ts';
 import { machineMismatch, replicateClaims, replicatedTable } from '../../claims/replicate.ts';
@@ -10,10 +10,12 @@ import { RESULTS_ROOT } from './run.ts';
 
 export const claimsHelp = `Usage: npm run bench -- claims <run> <run> [<run> ...] [--out FILE]
 
-Judges every claim of the article on each run (as its report does) and puts the verdicts side by
-side: a verdict stands when every run gives it; otherwise the claim is "unstable", with each run's
-ratio and interval. The runs must come from the same machine (figures from different machines do
-not replicate each other). Prints Markdown (also written to --out). Exit code 0, 2 on bad input.
+Judges every claim of the article on the pairs of all the runs together (the anytime-valid interval
+runs over the pairs of every run, so pooling more runs only narrows it), and shows each run's own
+verdict and ratio beside it; a claim on which one run says supported and another refuted is flagged
+as a contradiction. The runs must come from one machine and one commit (figures from different
+machines do not replicate each other). Prints Markdown (also written to --out). Exit code 0, 2 on
+bad input.
 Each <run> is a run folder, a results.json file, a run id or "latest".`;
 
 export async function claimsCommand(argv: string[]): Promise<number> {
@@ -25,9 +27,10 @@ export async function claimsCommand(argv: string[]): Promise<number> {
   if (positionals.length < 2) throw new UserError('claims takes two runs or more.', 'E.g. `npm run bench -- claims results/run-a results/run-b`; one run\'s verdicts are in its report.md.');
   const runs = positionals.map((p) => readResults(resolveResultsFile(p, RESULTS_ROOT)));
   const mismatch = machineMismatch(runs);
-  if (mismatch) throw new UserError(`Cannot replicate verdicts: ${mismatch}.`, 'Give runs made on one machine; compare machines with `compare` instead.');
+  if (mismatch) throw new UserError(`Cannot pool the runs' verdicts: ${mismatch}.`, 'Give runs made on one machine from one commit; compare machines or commits with `compare` instead.');
   const rows = replicateClaims(runs);
-  const stands = rows.filter((r) => r.verdict !== 'unstable').length;
+  const contradicting = rows.filter((r) => r.contradicts);
+  const decided = rows.filter((r) => r.verdict !== 'inconclusive').length;
   const markdown = [
     `# The article's claims over ${runs.length} runs`,
     '',
@@ -35,7 +38,10 @@ export async function claimsCommand(argv: string[]): Promise<number> {
     '',
     `Runs ${runs.map((r) => `${r.runId} (profile ${r.profile}, runtime ${r.runtime}, commit ${r.environment.gitCommit ?? 'unknown'}${r.environment.gitDirty ? ', dirty tree' : ''})`).join(', ')} on ${runs[0]!.environment.cpuModel}, ${runs[0]!.environment.cores} cores (${runs[0]!.environment.hostname}).`,
     '',
-    `A verdict stands when every run gives it: ${stands} of ${rows.length} stand, ${rows.length - stands} are unstable (the runs disagree: lean on none of them).`,
+    `Each claim is judged on the pairs of all ${runs.length} runs together (its interval is anytime-valid, so the pairs of several runs pool without losing its level): ${decided} of ${rows.length} are decided. ` +
+      (contradicting.length
+        ? `**${contradicting.length} contradict** (one run supported what another refuted: ${contradicting.map((r) => r.id).join(', ')}): lean on none of them.`
+        : 'No run contradicts another (none supported what another refuted).'),
     '',
     mdTable(replicatedTable(rows, runs)),
     '',

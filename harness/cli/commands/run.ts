@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadShapeFor, loadUserConfig, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, RUNTIME_CHOICES, type UserConfig } from '../../config.ts';
+import { loadShapeFor, loadUserConfig, parseConfidence, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, RUNTIME_CHOICES, type UserConfig } from '../../config.ts';
 import { UserError } from '../../errors.ts';
 import { collectEnvironment, gitHead } from '../../env/environment.ts';
 import { createLoader } from '../../load/index.ts';
@@ -44,7 +44,13 @@ Options:
   --connections LIST    connection levels, e.g. 16,64,256 (overrides the profile)
   --duration SECONDS    length of each trial, e.g. 10 or 10s
   --warmup SECONDS      warmup before each connection level (0 for none)
-  --trials N            trials per connection level (rounds: one trial per target each)
+  --trials N            the least rounds (one trial per target each) per level of a sweep and
+                        before claim rounds may stop (quick ${PROFILES.quick.trials}, full ${PROFILES.full.trials})
+  --max-rounds N        claim rounds: at most N per scenario (quick ${PROFILES.quick.claimRounds.max}, full ${PROFILES.full.claimRounds.max})
+  --budget SECONDS      claim rounds: no new round once this long has passed in a scenario after its
+                        least rounds (quick ${PROFILES.quick.claimRounds.budgetS} s, full ${PROFILES.full.claimRounds.budgetS} s); the rounds stop earlier once
+                        every claim resting on the scenario is decided
+  --confidence LEVEL    the claims' anytime-valid intervals, e.g. 95% (default) or 0.99
   --loader NAME         ${LOADER_NAMES.join(', ')} (default harness: the harness's own loader, one
                         worker per loader CPU, run by Bun from npm where it runs)
   --rate R              open loop: every HTTP trial sends R requests/s in total, latency from each
@@ -74,6 +80,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     duration: { type: 'string' },
     warmup: { type: 'string' },
     trials: { type: 'string' },
+    'max-rounds': { type: 'string' },
+    budget: { type: 'string' },
+    confidence: { type: 'string' },
     loader: { type: 'string' },
     rate: { type: 'string' },
     'memory-rate': { type: 'string' },
@@ -102,6 +111,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values.duration !== undefined && { durationS: parseDuration(values.duration, '--duration') }),
     ...(values.warmup !== undefined && { warmupS: values.warmup === '0' ? 0 : parseDuration(values.warmup, '--warmup') }),
     ...(values.trials !== undefined && { trials: parsePositiveInt(values.trials, '--trials') }),
+    ...(values['max-rounds'] !== undefined && { maxRounds: parsePositiveInt(values['max-rounds'], '--max-rounds') }),
+    ...(values.budget !== undefined && { budgetS: parseDuration(values.budget, '--budget') }),
+    ...(values.confidence !== undefined && { confidence: parseConfidence(values.confidence) }),
     ...(values.rate !== undefined && { rate: parsePositiveInt(values.rate, '--rate') }),
     ...(values['memory-rate'] !== undefined && { memoryRate: parsePositiveInt(values['memory-rate'], '--memory-rate') }),
     ...(values['ws-step'] !== undefined && { wsStep: parsePositiveInt(values['ws-step'], '--ws-step') }),
@@ -168,13 +180,14 @@ export async function runCommand(argv: string[]): Promise<number> {
     ),
     services: [],
     measurements: [],
+    confidence: load.confidence,
   });
   if (!values.out && !config.out) markLatest(RESULTS_ROOT, runDir);
 
   const planned = plannedSeconds(targets, scenarios, load, profile, runtime.name);
   console.error(
     `Run ${runId}: ${targets.length} target(s) × ${scenarios.length} scenario(s), profile ${profile}, runtime ${runtime.name}; ` +
-      `target on CPUs ${cpus.targetCpus.join(',')}, loader${usesServices ? `, services` : ''} and harness on CPUs ${cpus.loaderCpus.join(',')}${pinned ? '' : ' (the harness could not pin itself)'}; targets interleaved within each scenario; about ${fmtDuration(planned)} of load plus preparation.\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
+      `target on CPUs ${cpus.targetCpus.join(',')}, loader${usesServices ? `, services` : ''} and harness on CPUs ${cpus.loaderCpus.join(',')}${pinned ? '' : ' (the harness could not pin itself)'}; targets interleaved within each scenario; at most ${fmtDuration(planned)} of load plus preparation (claim rounds stop earlier once their claims are decided).\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
   );
   const progress = new ConsoleProgress(planned);
   const interrupt = installInterruptHandler(runtime);
@@ -226,5 +239,5 @@ function printSummary(measurements: ResultsStore['results']['measurements']): vo
 
 function printClaims(results: ResultsStore['results']): void {
   console.error("\nThe article's claims (ratios pair by pair, each interval with its confidence level):");
-  for (const v of evaluateClaims(results)) console.error(`  ${v.verdict.toUpperCase().padEnd(12)} ${v.claim.id.padEnd(26)} ${v.reason}`);
+  for (const v of evaluateClaims(results)) console.error(`  ${v.verdict.toUpperCase().padEnd(12)} ${v.claim.id.padEnd(26)} ${v.decision.text}: ${v.reason}`);
 }
