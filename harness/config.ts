@@ -21,7 +21,7 @@ const PROFILE_SHAPES: Record<ProfileName, Profile> = {
     durationS: 0.5,
     warmupS: 0.5,
     trials: 3,
-    claimRounds: { max: 30, budgetS: 45 },
+    claimRounds: { max: 16, budgetS: 60 },
     confidence: 0.95,
     pipelining: 1,
     // One capacity ramp per target, to 1,000 clients at most.
@@ -31,14 +31,14 @@ const PROFILE_SHAPES: Record<ProfileName, Profile> = {
   // 16..512 connections for the tables and charts, then claim rounds at each target's best level.
   full: {
     connections: [16, 32, 64, 128, 256, 512],
-    durationS: 4,
+    durationS: 3,
     warmupS: 2,
     trials: 3,
-    claimRounds: { max: 40, budgetS: 150 },
+    claimRounds: { max: 30, budgetS: 150 },
     confidence: 0.95,
     pipelining: 1,
     // Two ramps per target, each on a fresh target.
-    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 2, sampleMessages: 200, echoClients: 1000, echoRatePerClient: 1, broadcastClients: 500, trialS: 4, messageBytes: 32 },
+    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 2, sampleMessages: 200, echoClients: 1000, echoRatePerClient: 1, broadcastClients: 500, trialS: 3, messageBytes: 32 },
   },
 };
 
@@ -147,7 +147,7 @@ export function parseDuration(text: string, flag: string): number {
 export function parseConfidence(text: string): number {
   const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(text.trim());
   const n = m ? Number(m[1]) : NaN;
-  const value = m && (m[2] || n >= 1) ? n / 100 : n;
+  const value = m && (m[2] || n > 1) ? n / 100 : n;
   if (!m || !(value > 0 && value < 1)) throw new UserError(`--confidence: "${text}" is not a confidence level between 0 and 1 (or 0% and 100%).`, 'E.g. --confidence 95% or --confidence 0.99.');
   return value;
 }

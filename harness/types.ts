@@ -229,7 +229,7 @@ export interface ClaimRoundsContext {
   /** The claims still undecided on what was measured so far, the targets they need, and a line each; null when no claim rests on the scenario. */
   open(): { ids: string[]; targets: Set<string>; lines: string[] } | null;
   /** Records in the run's results how the claim rounds ended. */
-  done(record: Pick<RoundsRecord, 'rounds' | 'elapsedS' | 'stoppedBy' | 'open' | 'levels' | 'levelsFrom'>): void;
+  done(record: Pick<RoundsRecord, 'rounds' | 'elapsedS' | 'stoppedBy' | 'open' | 'levels' | 'levelsFrom'> & { minRounds?: number }): void;
 }
 
 export interface ScenarioContext<R> {

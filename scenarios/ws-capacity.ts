@@ -11,13 +11,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { linearRegression } from 'simple-statistics';
 import { z } from 'zod';
 import { assertAlive } from '../harness/run/alive.ts';
-import { guarded } from '../harness/run/guard.ts';
-import { rotation } from '../harness/run/rotation.ts';
+import { plannedRoundsSeconds, runClaimRounds } from '../harness/run/rounds.ts';
 import { fmtGiB, fmtInt, fmtInterval, fmtMs } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import { openFilesPlan, type WsCapacityStep } from '../harness/load/ws/index.ts';
-import type { Measurement, ResultKind, RunningTarget, Scenario } from '../harness/types.ts';
+import type { Measurement, ResultKind, RunningTarget, Scenario, ScenarioContext } from '../harness/types.ts';
 import { describeWsLoader, LOADER_LIMITS, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsUrl } from './ws-common.ts';
 
 /** Idle memory is read this long after the target is ready. */
@@ -272,8 +271,9 @@ const capacityKind: ResultKind<CapacityResult> = {
 };
 
 /** Seconds of all ramps of one target: per step the connects (~2,000/s) and the sample (200 messages/s); per ramp a start and settle. */
+/** Seconds one ramp of one target takes at most, for the plan. */
 function plannedRampSeconds(ws: ReturnType<typeof wsLoadOf>): number {
-  return ws.ramps * (Math.ceil(ws.ceiling / ws.step) * (ws.step / 2000 + ws.sampleMessages / 200) + 3);
+  return Math.ceil(ws.ceiling / ws.step) * (ws.step / 2000 + ws.sampleMessages / 200) + 3;
 }
 
 export const wsCapacityScenario: Scenario<CapacityResult> = {
@@ -284,7 +284,7 @@ export const wsCapacityScenario: Scenario<CapacityResult> = {
   kind: capacityKind,
   verify: verifyWsEndpoint('/ws/echo'),
 
-  plannedSeconds: (load, _profile, targets) => plannedRampSeconds(wsLoadOf(load)) * targets,
+  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds({ ...load, trials: wsLoadOf(load).ramps }, plannedRampSeconds(wsLoadOf(load)), targets, claimTargets),
 
   async run(targets, ctx) {
     const ws = wsLoadOf(ctx.load);
@@ -311,13 +311,16 @@ export const wsCapacityScenario: Scenario<CapacityResult> = {
       }),
     );
     for (const t of targets) await t.stop(); // every ramp starts afresh
-    let active = [...targets];
-    for (let round = 1; round <= ws.ramps; round++) {
-      const order = rotation(active, round);
-      ctx.progress.step(`ramp ${round}/${ws.ramps}: ${order.map((t) => t.target.decl.name).join(' → ')}`, (plannedRampSeconds(ws) / ws.ramps) * order.length);
-      for (const t of order) {
-        const name = t.target.decl.name;
-        const ok = await guarded(ctx, name, async () => {
+    // Ramps are the rounds: the profile's ramps for every target, then more while the users claim is
+    // open (a ramp stopped by a limit of the machine is a lower bound, which more ramps do not lift).
+    await runClaimRounds(
+      targets,
+      ctx as ScenarioContext<unknown>,
+      {
+        label: 'ramps',
+        trialS: plannedRampSeconds(ws),
+        trial: async (t, round) => {
+          const name = t.target.decl.name;
           const instance = await ctx.startTarget(t.target);
           try {
             const r = results.get(t)!;
@@ -333,10 +336,11 @@ export const wsCapacityScenario: Scenario<CapacityResult> = {
           } finally {
             await instance.stop();
           }
-        });
-        if (!ok) active = active.filter((x) => x !== t);
-      }
-    }
+        },
+      },
+      {},
+      ws.ramps,
+    );
   },
 };
 

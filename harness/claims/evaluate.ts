@@ -208,12 +208,12 @@ function judgePooled(claim: Claim, sides: FigurePair[], confidence: number): Jud
     // The true ratio is at least the measured one.
     return lo > b
       ? result('refuted', `${measured}; ${limitOf(claim.numerator, num)}, so the true ratio is even higher`, 'decided')
-      : result('inconclusive', `${limitOf(claim.numerator, num)} (its figure is a lower bound): ${measured}`, 'limit');
+      : result('inconclusive', `${limitOf(claim.numerator, num)} (its figure is a lower bound): ${measured}`, lo > 0 ? 'limit' : 'noise');
   }
   if (den.lowerBound) {
     return hi < a
       ? result('refuted', `${measured}; ${limitOf(claim.denominator, den)}, so the true ratio is even lower`, 'decided')
-      : result('inconclusive', `${limitOf(claim.denominator, den)} (its figure is a lower bound): ${measured}`, 'limit');
+      : result('inconclusive', `${limitOf(claim.denominator, den)} (its figure is a lower bound): ${measured}`, Number.isFinite(hi) ? 'limit' : 'noise');
   }
   if (lo >= a && hi <= b) return result('supported', measured, 'decided');
   if (hi < a || lo > b) return result('refuted', measured, 'decided');
@@ -224,18 +224,20 @@ function judgePooled(claim: Claim, sides: FigurePair[], confidence: number): Jud
 }
 
 /** How a judged claim's verdict was reached, from its cause and how the scenario's rounds stopped. */
+const pairsText = (n: number) => `${n} pair${n === 1 ? '' : 's'}`;
+
 function decisionOf(j: Judgement, records: (RoundsRecord | undefined)[], runs: number): Decision {
   const n = j.ratio.basis === 'paired' ? j.ratio.n : 0;
   const over = runs > 1 ? ` pooled over ${runs} runs` : '';
   if (j.ratio.basis === 'exact') return { how: 'exact', pairs: 0, text: 'exact: one reading per side' };
-  if (j.cause === 'decided') return { how: 'decided', pairs: n, text: j.ratio.basis === 'paired' ? `decided after ${n} pairs${over}` : `decided on unpaired samples${over}` };
-  if (j.cause === 'limit') return { how: 'limit', pairs: n, text: `held back by a limit after ${n} pairs${over}` };
+  if (j.cause === 'decided') return { how: 'decided', pairs: n, text: j.ratio.basis === 'paired' ? `decided after ${pairsText(n)}${over}` : `decided on unpaired samples${over}` };
+  if (j.cause === 'limit') return { how: 'limit', pairs: n, text: `held back by a limit after ${pairsText(n)}${over}` };
   const stops = records.filter((r): r is RoundsRecord => r !== undefined);
   const budget = stops.find((r) => r.stoppedBy === 'budget');
   const most = stops.find((r) => r.stoppedBy === 'max-rounds');
-  if (budget) return { how: 'budget', pairs: n, text: `stopped at the ${budget.budgetS} s budget after ${n} pairs${over}` };
-  if (most) return { how: 'budget', pairs: n, text: `stopped at the most rounds (${most.maxRounds}) after ${n} pairs${over}` };
-  return { how: 'open', pairs: n, text: `undecided after ${n} pairs${over}${stops.some((r) => r.stoppedBy === 'interrupted') ? ' (the rounds were interrupted)' : ''}` };
+  if (budget) return { how: 'budget', pairs: n, text: `stopped at the ${budget.budgetS} s budget after ${pairsText(n)}${over}` };
+  if (most) return { how: 'budget', pairs: n, text: `stopped at the most rounds (${most.maxRounds}) after ${pairsText(n)}${over}` };
+  return { how: 'open', pairs: n, text: `undecided after ${pairsText(n)}${over}${stops.some((r) => r.stoppedBy === 'interrupted') ? ' (the rounds were interrupted)' : ''}` };
 }
 
 function autocorrelationOf(r: ClaimRatio): ClaimVerdict['autocorrelation'] {

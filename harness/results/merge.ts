@@ -73,6 +73,11 @@ export function mergeRuns(parts: RunResults[], runId: string): RunResults {
     }
   }
   const measurements: Measurement[] = allScenarios.flatMap((s) => taken.get(s)!.measurements.filter((m) => m.scenario === s));
+  // How each scenario's claim rounds went comes with the scenario, from the part that measured it.
+  const rounds = Object.fromEntries(allScenarios.flatMap((s) => {
+    const record = taken.get(s)!.rounds?.[s];
+    return record ? [[s, record]] : [];
+  }));
   const complete = measurements.every((m) => m.complete);
   const finished = ordered.map((p) => p.finishedAt).filter((f): f is string => Boolean(f)).sort();
   const partsInfo: RunPart[] = ordered.map((p) => ({
@@ -97,6 +102,8 @@ export function mergeRuns(parts: RunResults[], runId: string): RunResults {
     targets,
     services: ordered.flatMap((p) => p.services),
     measurements,
+    ...(Object.keys(rounds).length && { rounds }),
+    ...(ordered[0]!.confidence !== undefined && { confidence: ordered[0]!.confidence }),
     parts: partsInfo,
   };
 }

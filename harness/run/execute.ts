@@ -248,7 +248,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
           feeds: claimsResting(scenario.name, names).length > 0,
           open: () => openClaims(store.results, scenario.name, names.filter((n) => !failed.has(n))),
           done: (record) => {
-            store.results.rounds = { ...store.results.rounds, [scenario.name]: { minRounds: Math.min(o.load.trials, claimRounds.max), maxRounds: claimRounds.max, budgetS: claimRounds.budgetS, confidence, ...record } };
+            store.results.rounds = { ...store.results.rounds, [scenario.name]: { minRounds: Math.min(o.load.trials, claimRounds.max), maxRounds: Math.max(claimRounds.max, record.minRounds ?? 0), budgetS: claimRounds.budgetS, confidence, ...record } };
             store.save();
           },
         },

@@ -45,8 +45,15 @@ async function oneRound<T extends Named>(active: T[], ctx: ScenarioContext<unkno
  * Rounds driven by the claims resting on the scenario (ctx.claims). Records how they stopped (and
  * `extra`, e.g. each target's level) in the run's results. Returns the targets still active.
  */
-export async function runClaimRounds<T extends Named>(targets: T[], ctx: ScenarioContext<unknown>, o: RoundsOptions<T>, extra: Pick<RoundsRecord, 'levels' | 'levelsFrom'> = {}): Promise<T[]> {
-  const { minRounds, maxRounds, budgetS } = ctx.claims;
+export async function runClaimRounds<T extends Named>(
+  targets: T[],
+  ctx: ScenarioContext<unknown>,
+  o: RoundsOptions<T>,
+  extra: Pick<RoundsRecord, 'levels' | 'levelsFrom'> = {},
+  /** The least rounds, where the scenario's own differ from the profile's (ws-capacity's ramps). */
+  minRounds = ctx.claims.minRounds,
+): Promise<T[]> {
+  const { maxRounds, budgetS } = ctx.claims;
   const startedMs = performance.now();
   const elapsedS = () => (performance.now() - startedMs) / 1000;
   // The budget starts once every target has its least rounds: those always run.
@@ -94,7 +101,7 @@ export async function runClaimRounds<T extends Named>(targets: T[], ctx: Scenari
       active = await oneRound(active, ctx, round, label, o);
     }
   } finally {
-    ctx.claims.done({ rounds: round, elapsedS: Math.round(elapsedS() * 10) / 10, stoppedBy, open, ...extra });
+    ctx.claims.done({ rounds: round, elapsedS: Math.round(elapsedS() * 10) / 10, stoppedBy, open, ...extra, ...(minRounds !== ctx.claims.minRounds && { minRounds }) });
   }
   return active;
 }

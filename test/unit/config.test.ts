@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { loadShapeFor, parseConnections, parseDuration, parsePositiveInt, PROFILES } from '../../harness/config.ts';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describeProfile, loadShapeFor, parseConfidence, parseConnections, parseDuration, parsePositiveInt, PROFILES } from '../../harness/config.ts';
+import { profilesBlock, PROFILES_END, PROFILES_START } from '../../harness/tools/readme-profiles.ts';
+import { PROJECT_ROOT } from '../../harness/targets.ts';
 import { UserError } from '../../harness/errors.ts';
 import { describeSharing, parseCpuList, planCpus } from '../../harness/runtime/cpus.ts';
 import { resolveExecutable, substitute } from '../../harness/runtime/prepare.ts';
@@ -28,9 +32,32 @@ describe('flag parsing', () => {
     expect(() => parsePositiveInt('2.5', '--trials')).toThrow(/--trials/);
   });
 
+  it('reads confidence levels as a fraction or a percentage, and refuses 0, 1 and beyond', () => {
+    expect(parseConfidence('95%')).toBe(0.95);
+    expect(parseConfidence('0.99')).toBe(0.99);
+    expect(parseConfidence('90')).toBe(0.9);
+    for (const bad of ['0', '1', '100%', '150', 'high', '-5']) expect(() => parseConfidence(bad)).toThrow(/--confidence/);
+  });
+
   it('applies overrides on top of a profile', () => {
-    expect(loadShapeFor('full', { trials: 2 })).toEqual({ ...PROFILES.full, description: undefined, trials: 2 } as never);
+    const { description: _, ...full } = PROFILES.full;
+    expect(loadShapeFor('full', { trials: 2 })).toEqual({ ...full, trials: 2 });
     expect(loadShapeFor('quick', {}).connections).toEqual(PROFILES.quick.connections);
+    expect(loadShapeFor('quick', { maxRounds: 12, budgetS: 20, confidence: 0.99 })).toMatchObject({ claimRounds: { max: 12, budgetS: 20 }, confidence: 0.99 });
+  });
+});
+
+describe('profiles in words', () => {
+  it('take every figure from the profile', () => {
+    const text = describeProfile({ ...PROFILES.quick, durationS: 7, trials: 4, claimRounds: { max: 11, budgetS: 33 }, confidence: 0.99 });
+    expect(text).toMatch(/trials of 7 s .* at least 4 rounds; claim rounds go on while a claim is undecided at 99\.0% \(anytime-valid: bounded after 13 pairs at the earliest\), up to 11 rounds or 33 s per scenario/);
+    expect(describeProfile(PROFILES.full)).toMatch(/^a sweep over 16\.\.512 connections \(3 rounds per level\), then claim rounds at each target's best level/);
+  });
+
+  it('README shows them as the profiles are now (npm run readme-profiles writes the block)', () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, 'README.md'), 'utf8');
+    const block = readme.slice(readme.indexOf(PROFILES_START), readme.indexOf(PROFILES_END) + PROFILES_END.length);
+    expect(block).toBe(profilesBlock());
   });
 });
 

@@ -239,5 +239,5 @@ function printSummary(measurements: ResultsStore['results']['measurements']): vo
 
 function printClaims(results: ResultsStore['results']): void {
   console.error("\nThe article's claims (ratios pair by pair, each interval with its confidence level):");
-  for (const v of evaluateClaims(results)) console.error(`  ${v.verdict.toUpperCase().padEnd(12)} ${v.claim.id.padEnd(26)} ${v.decision.text}: ${v.reason}`);
+  for (const v of evaluateClaims(results)) console.error(`  ${v.verdict.toUpperCase().padEnd(12)} ${v.claim.id.padEnd(26)} ${['decided', 'budget', 'open', 'limit'].includes(v.decision.how) ? `${v.decision.text}: ` : ''}${v.reason}`);
 }
