@@ -165,7 +165,7 @@ function describe(claim: Claim, r: ClaimRatio): string {
       : r.ci.level === 0
         ? 'no interval: one sample per target'
         : r.ci.method === 'confidence-sequence'
-          ? `${formatLevel(r.ci.level)} anytime-valid interval ${fmtRatio(r.ci.lo)}-${Number.isFinite(r.ci.hi) ? fmtRatio(r.ci.hi) : '∞'}, median of ${r.n} paired ratios`
+          ? `${formatLevel(r.ci.level)} anytime-valid interval ${fmtRatio(r.ci.lo)}-${Number.isFinite(r.ci.hi) ? fmtRatio(r.ci.hi) : '∞'}, median of ${r.n} paired ratio${r.n === 1 ? '' : 's'}`
           : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : 'unpaired samples'}`;
   return `${claim.numerator}/${claim.denominator} = ${fmtRatio(r.value)} (${interval}) against the article's ${fmtRatio(a)}-${fmtRatio(b)}`;
 }

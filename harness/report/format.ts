@@ -38,6 +38,7 @@ export function fmtValue(value: number, unit: string): string {
 }
 
 /** One side of a claim, with where its figure comes from, so that a verdict traces to its measurements. */
-export function sideFigure(side: { target: string; value: number; unit: string; lowerBound: boolean; detail: string }): string {
-  return `${side.target} ${fmtValue(side.value, side.unit)}${side.lowerBound ? ' (at least: the loader or its CPU was saturated)' : ''} [${side.detail}]`;
+export function sideFigure(side: { target: string; value: number; unit: string; lowerBound: boolean; limit?: string; detail: string }): string {
+  const bound = side.lowerBound ? ` (at least: ${side.limit ? `stopped at ${side.limit}` : 'the loader or its CPU was saturated'})` : '';
+  return `${side.target} ${fmtValue(side.value, side.unit)}${bound} [${side.detail}]`;
 }

@@ -46,7 +46,7 @@ export function ratioText(v: ClaimVerdict): string {
   const r = v.ratio;
   if (r.basis === 'exact') return `${fmtRatio(r.value)} (exact)`;
   if (r.ci.level === 0) return `${fmtRatio(r.value)} (${r.basis === 'paired' ? 'one pair' : 'one sample each'}: no interval)`;
-  return `${fmtRatio(r.value)}, ${fmtInterval(r.ci, fmtRatio)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : 'unpaired samples'}`;
+  return `${fmtRatio(r.value)}, ${fmtInterval(r.ci, fmtRatio)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratio${r.n === 1 ? '' : 's'}` : 'unpaired samples'}`;
 }
 
 /** A claim in a few words: the article's in short, or for a row shown beside a claim, its two targets. */
