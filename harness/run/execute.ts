@@ -238,17 +238,18 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
       };
       const names = running.map((r) => r.target.decl.name);
       const confidence = o.load.confidence ?? DEFAULT_CONFIDENCE;
-      const claimRounds = o.load.claimRounds ?? { max: o.load.trials, budgetS: Number.MAX_SAFE_INTEGER };
+      // --trials above the most rounds raises the most: the least rounds always run.
+      const claimRounds = { max: Math.max(o.load.trials, o.load.claimRounds?.max ?? 0), budgetS: o.load.claimRounds?.budgetS ?? Number.MAX_SAFE_INTEGER };
       const ctx: ScenarioContext<unknown> = {
         claims: {
-          minRounds: Math.min(o.load.trials, claimRounds.max),
+          minRounds: o.load.trials,
           maxRounds: claimRounds.max,
           budgetS: claimRounds.budgetS,
           confidence,
           feeds: claimsResting(scenario.name, names).length > 0,
           open: () => openClaims(store.results, scenario.name, names.filter((n) => !failed.has(n))),
           done: (record) => {
-            store.results.rounds = { ...store.results.rounds, [scenario.name]: { minRounds: Math.min(o.load.trials, claimRounds.max), maxRounds: Math.max(claimRounds.max, record.minRounds ?? 0), budgetS: claimRounds.budgetS, confidence, ...record } };
+            store.results.rounds = { ...store.results.rounds, [scenario.name]: { minRounds: o.load.trials, maxRounds: Math.max(claimRounds.max, record.minRounds ?? 0), budgetS: claimRounds.budgetS, confidence, ...record } };
             store.save();
           },
         },

