@@ -89,7 +89,7 @@ export async function runClaimRounds<T extends Named>(
         // A target whose claims are all decided leaves the rotation: the open claims' pairs need only theirs.
         const left = active.filter((t) => !state.targets.has(nameOf(t)));
         active = active.filter((t) => state.targets.has(nameOf(t)));
-        if (left.length) ctx.progress.info(`decided for ${left.map(nameOf).join(', ')}: ${left.length > 1 ? 'they leave' : 'it leaves'} the rotation`);
+        if (left.length) ctx.progress.info(`no open claim needs ${left.map(nameOf).join(', ')}: ${left.length > 1 ? 'they leave' : 'it leaves'} the rotation`);
         ctx.progress.info(`open: ${state.lines.join('; ')}`);
         if (active.length === 0) {
           stoppedBy = 'decided';
