@@ -5,30 +5,13 @@ import { imageSizeScenario } from '../../scenarios/image-size.ts';
 import { createMemoryScenario, type MemoryResult } from '../../scenarios/memory.ts';
 import { STARTUP_POLL_MS, startupScenario, type StartupResult } from '../../scenarios/startup.ts';
 import type { RunningTarget, ScenarioContext, StartOptions, Target } from '../../harness/types.ts';
-import { fakeLoader, FakeRuntime } from '../fixtures/fake-runtime.ts';
+import { fakeLoader, FakeRuntime, fakeScenarioContext } from '../fixtures/fake-runtime.ts';
 import { noClaims } from '../fixtures/claim-rounds.ts';
 
 const target = (name: string): Target => ({ dir: '/x', decl: { name, endpoints: ['/json'] } as Target['decl'] });
 
 function context<R>(runtime: FakeRuntime, saved: Map<string, R>, overrides: Partial<ScenarioContext<R>> = {}): ScenarioContext<R> {
-  const quiet = { step() {}, info() {}, warn() {} };
-  return {
-    profile: 'quick',
-    runtime,
-    load: { connections: [16, 128], durationS: 0.05, warmupS: 0, trials: 3, pipelining: 1 },
-    loader: fakeLoader(() => 1000, runtime),
-    loaderBoundPct: 90,
-    progress: quiet,
-    signal: new AbortController().signal,
-    services: [],
-    earlier: [],
-    pinning: { loaderCpus: [0], serviceCpus: [0] },
-    startTarget: (t, options) => runtime.start(t, { cpus: [1], readyTimeoutMs: 1000, ...options }),
-    save: (name, r) => void saved.set(name, structuredClone(r)),
-    fail: async () => {},
-    claims: noClaims(3),
-    ...overrides,
-  };
+  return fakeScenarioContext<R>(runtime, { save: (name, r) => void saved.set(name, structuredClone(r)), ...overrides });
 }
 
 const startAll = (runtime: FakeRuntime, names: string[]) => Promise.all(names.map((n) => runtime.start(target(n), { cpus: [1], readyTimeoutMs: 1000 })));

@@ -8,11 +8,9 @@ import { runHttpTrials } from '../../harness/http/trials.ts';
 import type { HttpResult } from '../../harness/http/schema.ts';
 import { httpResultKind } from '../../harness/http/kind.ts';
 import type { HttpLoader, RunningTarget, ScenarioContext } from '../../harness/types.ts';
-import { FakeRuntime } from '../fixtures/fake-runtime.ts';
+import { FakeRuntime, fakeScenarioContext } from '../fixtures/fake-runtime.ts';
 import { noClaims, scriptedClaims, type DoneRecord } from '../fixtures/claim-rounds.ts';
 import { fakeResults } from '../fixtures/results.ts';
-
-const quiet = { step() {}, info() {}, warn() {} };
 
 async function targets(names: string[]): Promise<RunningTarget[]> {
   const runtime = new FakeRuntime();
@@ -20,23 +18,7 @@ async function targets(names: string[]): Promise<RunningTarget[]> {
 }
 
 function context(claims: ScenarioContext<unknown>['claims'], failed: string[] = [], extra: Partial<ScenarioContext<unknown>> = {}): ScenarioContext<unknown> {
-  return {
-    claims,
-    profile: 'quick',
-    runtime: new FakeRuntime(),
-    load: { connections: [16], durationS: 0.01, warmupS: 0, trials: 3, pipelining: 1 },
-    loader: undefined as never,
-    loaderBoundPct: 90,
-    progress: quiet,
-    signal: new AbortController().signal,
-    services: [],
-    earlier: [],
-    pinning: { loaderCpus: [0], serviceCpus: [0] },
-    startTarget: undefined as never,
-    save() {},
-    fail: async (name) => void failed.push(name),
-    ...extra,
-  };
+  return fakeScenarioContext(new FakeRuntime(), { claims, load: { connections: [16], durationS: 0.01, warmupS: 0, trials: 3, pipelining: 1 }, fail: async (name) => void failed.push(name), ...extra });
 }
 
 const trials = () => {
