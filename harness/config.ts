@@ -24,8 +24,10 @@ const PROFILE_SHAPES: Record<ProfileName, Profile> = {
     claimRounds: { max: 16, budgetS: 60 },
     confidence: 0.95,
     pipelining: 1,
-    // One capacity ramp per target, to 1,000 clients at most.
-    ws: { step: 250, ceiling: 1000, rttLimitMs: 250, ramps: 1, sampleMessages: 100, echoClients: 100, echoRatePerClient: 5, broadcastClients: 50, trialS: 1, messageBytes: 32 },
+    // One capacity ramp per target, up to a safety ceiling above what a target process may open on
+    // these machines (20,000 files), so that a ramp ends at the framework's limit or says which of the
+    // machine's stopped it; echo at half the slowest target's probed capacity.
+    ws: { step: 5000, ceiling: 25000, rttLimitMs: 250, ramps: 1, sampleMessages: 100, echoClients: 500, echoShare: 0.5, echoProbeRate: 20000, broadcastClients: 50, trialS: 1, messageBytes: 32 },
   },
   // Close to TechEmpower's levels, every scenario within an hour of load on 2 cores: a sweep over
   // 16..512 connections for the tables and charts, then claim rounds at each target's best level.
@@ -37,8 +39,8 @@ const PROFILE_SHAPES: Record<ProfileName, Profile> = {
     claimRounds: { max: 30, budgetS: 150 },
     confidence: 0.95,
     pipelining: 1,
-    // Two ramps per target, each on a fresh target.
-    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 2, sampleMessages: 200, echoClients: 1000, echoRatePerClient: 1, broadcastClients: 500, trialS: 3, messageBytes: 32 },
+    // Two ramps per target, each on a fresh target; echo with thousands of clients.
+    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 2, sampleMessages: 200, echoClients: 5000, echoShare: 0.5, echoProbeRate: 20000, broadcastClients: 500, trialS: 3, messageBytes: 32 },
   },
 };
 
@@ -48,7 +50,7 @@ export function describeProfile(p: LoadShape): string {
   const claims = p.claimRounds
     ? `; claim rounds go on while a claim is undecided at ${formatLevel(p.confidence ?? 0.95)} (anytime-valid: bounded after ${earliestDecisionPairs(p.confidence ?? 0.95)} pairs at the earliest), up to ${p.claimRounds.max} rounds or ${p.claimRounds.budgetS} s per scenario after its least rounds`
     : '';
-  const ws = p.ws ? `; WebSocket ramps in steps of ${p.ws.step.toLocaleString('en-US')} to ${p.ws.ceiling.toLocaleString('en-US')} clients (${p.ws.ramps} per target), echo at ${p.ws.echoClients.toLocaleString('en-US')} clients, ${p.ws.trialS} s trials` : '';
+  const ws = p.ws ? `; WebSocket ramps in steps of ${p.ws.step.toLocaleString('en-US')} to ${p.ws.ceiling.toLocaleString('en-US')} clients (${p.ws.ramps} per target), echo at ${p.ws.echoClients.toLocaleString('en-US')} clients${p.ws.echoShare ? ` and ${Math.round(p.ws.echoShare * 100)}% of the slowest target's echo capacity` : ''}, ${p.ws.trialS} s trials` : '';
   return `${levels}; trials of ${p.durationS} s after a ${p.warmupS} s warmup, at least ${p.trials} rounds${claims}${ws}`;
 }
 

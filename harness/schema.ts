@@ -143,9 +143,11 @@ export const loadShapeSchema = z.object({
       ramps: z.number().int().positive(),
       /** Echo messages sent after each step to measure the round trip. */
       sampleMessages: z.number().int().positive(),
-      /** ws-echo: clients, and messages per second each sends. */
+      /** ws-echo: clients; the offered rate: a share of the slowest target's echo capacity, from a probe at echoProbeRate messages/s (or, in older results and where no share is set, a fixed rate per client). */
       echoClients: z.number().int().positive(),
-      echoRatePerClient: z.number().positive(),
+      echoShare: z.number().gt(0).lte(1).optional(),
+      echoProbeRate: z.number().positive().optional(),
+      echoRatePerClient: z.number().positive().optional(),
       /** ws-broadcast: clients on /ws/broadcast, one of them sending round after round. */
       broadcastClients: z.number().int().positive(),
       /** Length of each ws-echo and ws-broadcast trial. */
@@ -241,6 +243,8 @@ export const environmentSchema = z.object({
   cpuModel: z.string(),
   cores: z.number().int(),
   memoryBytes: z.number(),
+  /** Memory available (MemAvailable) when the run started; absent in older results. */
+  memoryAvailableBytes: z.number().optional(),
   os: z.string(),
   kernel: z.string(),
   arch: z.string(),

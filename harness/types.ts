@@ -80,6 +80,22 @@ export interface RunningTarget {
   /** Resolves if the target exits on its own (a crash during the run). */
   exited: Promise<{ code: number | null; signal: string | null }>;
   stop(): Promise<void>;
+  /**
+   * How many descriptors each of the target's processes may open, read from those processes: a
+   * WebSocket ramp that fails near it met this limit, not the framework's. Null when it cannot be
+   * read (said why in a debug log, NODE_DEBUG=bench). Not during a measurement: the docker runtime
+   * asks the engine for an exec in the container.
+   */
+  openFilesLimit?(): Promise<OpenFilesLimit | null>;
+}
+
+/** The open-files limit of a running target: the smallest soft "Max open files" over its own processes. */
+export interface OpenFilesLimit {
+  limit: number;
+  /** How many processes were read. */
+  processes: number;
+  /** Where it was read, in words, e.g. "/proc/<pid>/limits of the target's 2 processes". */
+  source: string;
 }
 
 /** Where a started service listens. */
@@ -243,8 +259,8 @@ export interface ScenarioContext<R> {
   signal: AbortSignal;
   /** The services the run started (their CPU use is sampled beside each trial's). */
   services: RunningService[];
-  /** Where the loader and the services run; a CPU in both is shared (2 cores: the database shares the loader's). */
-  pinning: { loaderCpus: number[]; serviceCpus: number[] };
+  /** Where the loader, the services and the targets run; a CPU in two is shared (2 cores: the database shares the loader's); a reference server a scenario starts goes on the targets' CPUs. */
+  pinning: { loaderCpus: number[]; serviceCpus: number[]; targetCpus: number[] };
   /** Starts another instance of a target, pinned and with the services' environment like the first. */
   startTarget(target: Target, options?: Pick<StartOptions, 'readyPath' | 'pollIntervalMs'>): Promise<RunningTarget>;
   /** The run's measurements of the scenarios that ran before this one (a copy): memory takes its
@@ -314,6 +330,18 @@ export interface Figure {
   exact?: boolean;
   /** What limit of the machine, the loader or the run stopped the figure (it is then a lower bound), in words, e.g. "the ceiling of 1,000 clients". */
   limit?: string;
+  /** What ended each measurement of a figure that runs until something stops it (a capacity ramp), in words, limit or not. */
+  stoppedBy?: string;
+  /**
+   * The figure read at several levels (memory while holding 5,000, 10,000, ... clients): a claim
+   * between two such figures reads both at the highest level both reached. `samples` are then the
+   * highest level's own.
+   */
+  levels?: { level: number; label: string; samples: FigureSample[] }[];
+  /** The same figure measured in the same run against a reference that is not a target (the loader's floor). */
+  floor?: { value: number; detail: string };
+  /** An interval of the figure itself (an extrapolation's, from its fit), with its confidence level. */
+  interval?: { lo: number; hi: number; level: number; method: string };
 }
 
 /**

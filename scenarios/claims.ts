@@ -17,23 +17,39 @@ export interface Claim {
   /** ratio = metric(numerator) / metric(denominator) */
   numerator: string;
   denominator: string;
-  /** The ratio the article's figures imply, and the band that counts as agreeing with it. */
+  /** The ratio the article's figures imply, and the band that counts as agreeing with it. A ratio
+   * without a band is shown, not judged (the article gives no figure for it). */
   expectedRatio: number;
-  band: [number, number];
+  band?: [number, number];
   /** The article's absolute figures, for display only. */
   articleFigures: string;
   /** The same ratio with another target on one side, judged and shown beside the claim (Django under
    * WSGI beside Django under ASGI): the article does not say which deployment it means. */
-  beside?: { numerator?: string; denominator?: string; why: string }[];
-  /** Set on a `beside` entry: the claim it stands beside. */
+  beside?: Beside[];
+  /** Set on a `beside` entry: the claim it stands beside, and its key where it has one. */
   besideOf?: string;
+  besideKey?: string;
   /** Judged against the machine instead of another target: the numerator's figure (an extrapolation)
    * is set against this machine's memory, and never gets more than 'inconclusive' (see the evaluator). */
   against?: 'machine-memory';
 }
 
+/** A ratio judged beside a claim: other targets, or the same targets in another scenario (`key` then tells the two apart). */
+export interface Beside {
+  numerator?: string;
+  denominator?: string;
+  scenario?: string;
+  figure?: string;
+  key?: string;
+  prediction?: string;
+  why: string;
+}
+
 /** Socket.IO, which the article names for Node's real time, beside plain ws: what its protocol costs. */
 const SOCKETIO_BESIDE = { numerator: 'node-socketio', why: "Socket.IO, which the article names for Node's real time (its cost over plain ws: compare with the node row)" };
+
+/** The article's one column "Node.js / Deno": its figures hold for Deno as they do for Node. */
+const DENO_WHY = 'Deno, which the article puts in one column with Node.js ("Node.js / Deno"), on the same band';
 
 const WSGI_BESIDE = { denominator: 'django-wsgi', why: 'Django as TechEmpower and most deployments run it (gunicorn, WSGI, sync views)' };
 
@@ -41,7 +57,7 @@ export const CLAIMS: Claim[] = [
   {
     id: 'json-throughput',
     short: "Node ~1.4x Django's JSON req/s",
-    beside: [WSGI_BESIDE],
+    beside: [WSGI_BESIDE, { numerator: 'deno', why: DENO_WHY }],
     quote: 'Node.js edges JSON APIs significantly (1.2M vs Django ~880k req/sec per TechEmpower R23 benchmarks for Django 6.0).',
     prediction: 'Node.js serves ~1.4x the JSON requests/s of Django (1.2-1.3M vs 850-880k).',
     scenario: 'json',
@@ -84,7 +100,7 @@ export const CLAIMS: Claim[] = [
   {
     id: 'startup',
     short: 'Django starts in ~180 ms, Node in ~75 ms',
-    beside: [{ numerator: 'django-wsgi', why: WSGI_BESIDE.why }],
+    beside: [{ numerator: 'django-wsgi', why: WSGI_BESIDE.why }, { denominator: 'deno', why: DENO_WHY }],
     quote: 'Startup Time | ~180ms (Optimized) | ~75ms (V8 / Rust core)',
     // The application's own start: in containers without the engine's share (create to StartedAt),
     // a fixed cost that would pull the ratio towards 1; locally spawn to the first 200.
@@ -116,7 +132,7 @@ export const CLAIMS: Claim[] = [
     short: "Node's WebSocket latency is lower",
     beside: [SOCKETIO_BESIDE],
     quote: 'Socket.io / Native: Event loop handles ~3× more concurrent users with lower latency.',
-    prediction: "Node.js answers a WebSocket echo faster than Django Channels at the same clients and rate (p95 round trip below 0.9x Channels').",
+    prediction: "Node.js answers a WebSocket echo faster than Django Channels at the same clients and offered rate, a real share of the slower one's capacity (p95 round trip below 0.9x Channels').",
     scenario: 'ws-echo',
     figure: 'rtt-p95',
     numerator: 'node',
@@ -130,7 +146,7 @@ export const CLAIMS: Claim[] = [
     id: 'node-1m-connections',
     short: 'Node handles 1M+ connections',
     quote: 'Node handles 1M+ concurrent connections without blinking.',
-    prediction: 'Node.js holds 1,000,000 WebSocket connections (set against the memory that 1M would need on this machine, extrapolated from the held clients).',
+    prediction: 'Node.js holds 1,000,000 WebSocket connections (what 1M would need, extrapolated with its interval from the memory over the held clients, set against the memory this machine had available).',
     scenario: 'ws-capacity',
     figure: 'projected-1m-bytes',
     numerator: 'node',
@@ -144,7 +160,7 @@ export const CLAIMS: Claim[] = [
     id: 'channels-1m-users',
     short: 'Channels is ready for 1M+ users',
     quote: 'Not as seamless as Socket.io native implementation, but absolutely production-ready for 1M+ concurrent users.',
-    prediction: 'Django Channels holds 1,000,000 WebSocket connections (set against the memory that 1M would need on this machine, extrapolated from the held clients).',
+    prediction: 'Django Channels holds 1,000,000 WebSocket connections (what 1M would need, extrapolated with its interval from the memory over the held clients, set against the memory this machine had available).',
     scenario: 'ws-capacity',
     figure: 'projected-1m-bytes',
     numerator: 'django',
@@ -172,7 +188,16 @@ export const CLAIMS: Claim[] = [
   {
     id: 'memory',
     short: 'Node uses 20% less RAM',
-    beside: [WSGI_BESIDE],
+    beside: [
+      WSGI_BESIDE,
+      {
+        scenario: 'ws-capacity',
+        figure: 'memory-at-scale',
+        key: 'at-scale',
+        prediction: 'at scale: Node.js needs ~0.8x the memory of Django while holding the same many WebSocket clients (the most clients both held, measured at that step, not extrapolated)',
+        why: 'memory at scale',
+      },
+    ],
     quote: 'Node.js runs 20% lighter on RAM consumption at massive scale',
     prediction: 'Node.js needs ~0.8x the memory of Django at steady state under the same request rate.',
     scenario: 'memory',
@@ -185,16 +210,15 @@ export const CLAIMS: Claim[] = [
   },
   {
     id: 'deno-beside-node',
-    short: 'Deno serves JSON like Node (one column)',
+    short: 'Deno beside Node on JSON (a figure)',
     quote: 'JSON/sec | ~880k reqs (TechEmpower R23) | ~1.3M+ reqs (TechEmpower R23)  [one column for "Node.js / Deno"]',
-    prediction: 'Deno serves JSON at about Node.js\'s rate (the article gives one figure for both).',
+    prediction: "Deno's JSON rate beside Node.js's, shown and not judged: the article gives one column for both and no figure for one against the other (Deno is judged against Django beside the JSON and startup claims).",
     scenario: 'json',
     figure: 'best-rps',
     numerator: 'deno',
     denominator: 'node',
     expectedRatio: 1,
-    band: [0.8, 1.25],
-    articleFigures: 'Node.js / Deno ~1.3M+ req/s',
+    articleFigures: 'Node.js / Deno ~1.3M+ req/s (one column)',
   },
 ];
 
@@ -205,7 +229,18 @@ export function withBeside(claims: Claim[]): Claim[] {
     ...(c.beside ?? []).map((b): Claim => {
       const numerator = b.numerator ?? c.numerator;
       const denominator = b.denominator ?? c.denominator;
-      return { ...c, id: `${c.id}:${numerator}/${denominator}`, prediction: `beside it, ${numerator}/${denominator}: ${b.why}`, numerator, denominator, beside: undefined, besideOf: c.id };
+      return {
+        ...c,
+        id: `${c.id}:${b.key ?? `${numerator}/${denominator}`}`,
+        prediction: b.prediction ?? `beside it, ${numerator}/${denominator}: ${b.why}`,
+        scenario: b.scenario ?? c.scenario,
+        figure: b.figure ?? c.figure,
+        numerator,
+        denominator,
+        beside: undefined,
+        besideOf: c.id,
+        ...(b.key && { besideKey: b.key }),
+      };
     }),
   ]);
 }

@@ -40,6 +40,20 @@ function baseRows(images: ImageInfo[]): string[][] {
   return [...byRef.values()].map((i) => [i.base.ref, ORIGIN_WORDS[i.base.origin], i.base.compressedBytes === undefined ? 'n/a' : fmtMB(i.base.compressedBytes), fmtMB(i.base.bytes)]);
 }
 
+/** "a", "a and b", "a, b and c". */
+const listOf = (names: string[]): string => (names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? ''));
+
+/**
+ * How each image's compressed size was computed, from its own record: the method names the image's
+ * own layers and its base/app split, which differ between images. Images with the same method share
+ * one paragraph.
+ */
+function methodParagraphs(rows: { target: string; i: ImageInfo }[]): string[] {
+  const byMethod = new Map<string, string[]>();
+  for (const { target, i } of rows) if (i.compressedMethod) byMethod.set(i.compressedMethod, [...(byMethod.get(i.compressedMethod) ?? []), target]);
+  return [...byMethod].map(([method, targets]) => `Compressed size of ${listOf(targets)}: ${method}.`);
+}
+
 const imageKind: ResultKind<ImageResult> = {
   schema: imageResultSchema,
   summaryLine: ({ image: i }) => {
@@ -50,7 +64,6 @@ const imageKind: ResultKind<ImageResult> = {
   section(measurements) {
     const rows = measurements.flatMap((m) => (imageOf(m) ? [{ target: m.target, i: imageOf(m)! }] : []));
     if (!rows.length) return { paragraphs: [], tables: [], warnings: [] };
-    const method = rows.find(({ i }) => i.compressedMethod)?.i.compressedMethod;
     if (!rows.some(({ i }) => compressedOf(i))) {
       return {
         paragraphs: [
@@ -65,8 +78,8 @@ const imageKind: ResultKind<ImageResult> = {
     return {
       paragraphs: [
         'Image sizes compressed, as a registry stores them and shows them (the article\'s figures), beside the size on disk, uncompressed, as the engine\'s `image inspect` reports it (MB = 10^6 bytes); each split into the base image and the layers the target\'s Dockerfile adds. The image-size claim is judged on the compressed size.' +
-          (method ? ` Compressed: ${method}.` : '') +
           ' The second table gives each base image with its own sizes: official, or a local stand-in built from Debian where no registry was reachable (compare like with like: a stand-in is not the official image).',
+        ...methodParagraphs(rows),
       ],
       tables: [
         {

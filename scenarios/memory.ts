@@ -103,9 +103,9 @@ const memoryKind: ResultKind<MemoryResult> = {
             ? `at the same rate for every target, **${fmtInt(first.rate ?? 0)} req/s** (open loop; ${first.rateSource ?? 'set for the run'}), and reads memory at steady state (the median reading over the load's second half) and at its peak. `
             : '(closed loop: each target serves as many requests as it can, shown as req/s, so targets are compared at very different amounts of work), and reads its peak. ') +
           (first.schedule === 'interleaved'
-            ? `${first.cycles.length} cycles per target, interleaved across targets; each cycle is one independent sample.`
+            ? `Cycles per target: ${rows.map(({ target, r }) => `${target} ${r.cycles.length}`).join(', ')}, interleaved across targets; each cycle is one independent sample.`
             : '**One reading of one process per target** (schema 1 results): no interval can be given.') +
-          ` Every target runs ${first.workers} worker(s).`,
+          ` Workers per target: ${rows.map(({ target, r }) => `${target} ${r.workers}`).join(', ')}.`,
       ],
       tables: [
         {

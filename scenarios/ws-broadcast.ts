@@ -86,7 +86,7 @@ const broadcastKind: ResultKind<BroadcastResult> = {
     return {
       paragraphs: [
         `${fmtInt(first.clients)} clients on \`/ws/broadcast\`; one of them sends a ${first.messageBytes}-byte message, every client (the sender too) must receive it once, and the next round leaves when the sender has its own copy (closed loop) for ${first.durationS} s. Fan-out is the time from a round's send until the last client had it; deliveries/s counts every client's copy. ` +
-          `${first.rounds} trial(s) per target, interleaved round by round. The loader: ${first.loader}. Every target runs ${first.workers} worker(s).`,
+          `Trials per target: ${rows.map(({ target, r }) => `${target} ${r.trials.length}`).join(', ')}, interleaved round by round. The loader: ${first.loader}. Workers per target: ${rows.map(({ target, r }) => `${target} ${r.workers}`).join(', ')}.`,
       ],
       tables: [
         {

@@ -1,15 +1,18 @@
-// Scenario `ws-echo`: a fixed number of WebSocket clients, each sending at a fixed rate (open loop:
-// round trips from each message's scheduled send time, so a stall shows), for a fixed time; round
-// trip percentiles and echoes per second. Trials interleave across targets round by round, so the
-// claim "lower latency" is judged pair by pair at one client count for every target.
+// Scenario `ws-echo`: many WebSocket clients, together sending one rate for every target (open loop,
+// a share of the slowest target's echo capacity probed here, see ws-echo-rate.ts), for a fixed time;
+// round trips from each message's actual send time (a high-resolution clock read at the write), the
+// schedule's lateness kept as its own figure, and the loader's floor measured beside the targets
+// against a reference echo server that is not one. Trials interleave across targets round by round,
+// so the claim "lower latency" is judged pair by pair at one client count and rate for every target.
 import { z } from 'zod';
 import { fmtInt, fmtInterval, fmtMs } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import { plannedRoundsSeconds } from '../harness/run/rounds.ts';
 import type { Measurement, ResultKind, Scenario } from '../harness/types.ts';
-import type { CapacityResult } from './ws-capacity.ts';
+import type { CapacityResult } from './ws-capacity-kind.ts';
 import { describeWsLoader, fmtLatency, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
+import { echoRate, floorSchema, measureFloor, PROBE_S, rateSchema, type EchoFloor } from './ws-echo-rate.ts';
 
 const echoTrialSchema = wsTrialBaseSchema.extend({
   sent: z.number().int().nonnegative(),
@@ -22,6 +25,8 @@ const echoTrialSchema = wsTrialBaseSchema.extend({
   achievedRate: z.number().nonnegative(),
   rttMs: wsLatencySchema,
   histogramUs: z.string(),
+  /** How late the schedule sent (absent in older results, whose round trips ran from the scheduled time and so included it). */
+  latenessMs: wsLatencySchema.optional(),
 });
 
 const echoResultSchema = z.object({
@@ -29,6 +34,10 @@ const echoResultSchema = z.object({
   loader: z.string(),
   clients: z.number().int().positive(),
   ratePerClient: z.number().positive(),
+  /** The offered rate and where it comes from (absent in older results: a fixed rate per client). */
+  rate: rateSchema.optional(),
+  /** The loader's floor at the same load, against a reference echo server (absent in older results). */
+  floor: floorSchema.nullable().optional(),
   messageBytes: z.number().int().positive(),
   durationS: z.number().positive(),
   rounds: z.number().int().positive(),
@@ -40,7 +49,14 @@ const echoResultSchema = z.object({
 export type EchoResult = z.infer<typeof echoResultSchema>;
 
 const resultOf = (m: Measurement) => m.result as EchoResult | undefined;
-const FIGURES = { 'rtt-p50': (t: EchoResult['trials'][number]) => t.rttMs.p50, 'rtt-p95': (t: EchoResult['trials'][number]) => t.rttMs.p95, 'messages-per-s': (t: EchoResult['trials'][number]) => t.messagesPerS } as const;
+type Trial = EchoResult['trials'][number];
+const FIGURES = {
+  'rtt-p50': { pick: (t: Trial) => t.rttMs.p50, floor: (f: EchoFloor['trials'][number]) => f.rttMs.p50 },
+  'rtt-p95': { pick: (t: Trial) => t.rttMs.p95, floor: (f: EchoFloor['trials'][number]) => f.rttMs.p95 },
+  'lateness-p95': { pick: (t: Trial) => t.latenessMs?.p95 ?? NaN, floor: null },
+  'messages-per-s': { pick: (t: Trial) => t.messagesPerS, floor: null },
+} as const;
+const medianOf = (values: number[]) => estimate(values).median;
 
 const echoKind: ResultKind<EchoResult> = {
   schema: echoResultSchema,
@@ -68,13 +84,23 @@ const echoKind: ResultKind<EchoResult> = {
     }
     return {
       paragraphs: [
-        `${fmtInt(first.clients)} clients each send a ${first.messageBytes}-byte text message ${first.ratePerClient} time(s) a second (open loop, staggered: ${fmtInt(first.clients * first.ratePerClient)} messages/s in all) for ${first.durationS} s; round trips from each message's scheduled send time, so a stall shows instead of slowing the schedule; they include the loader's own timer lateness (its timers have millisecond resolution: about half a millisecond on average), a floor that narrows ratios between targets whose round trips are a millisecond or two. ` +
-          `${first.rounds} trial(s) per target, interleaved across targets round by round. The loader: ${first.loader}. Every target runs ${first.workers} worker(s).`,
+        `${fmtInt(first.clients)} clients send ${first.messageBytes}-byte text messages, ${fmtInt(first.clients * first.ratePerClient)} messages/s in all for every target (open loop, staggered; ${first.rate ? first.rate.source : 'a fixed rate per client'}), in trials of ${first.durationS} s. ` +
+          (first.trials.some((t) => t.latenessMs)
+            ? "Round trips run from each message's actual send time (a high-resolution clock read at the write); how late the loader's timers sent each message against the schedule is kept apart (schedule lateness), so it is not in the round trips. "
+            : "Round trips run from each message's scheduled send time (results of an older harness), so they include the loader's timer lateness. ") +
+          `Trials per target: ${rows.map(({ target, r }) => `${target} ${r.trials.length}`).join(', ')}, interleaved across targets round by round. The loader: ${first.loader}. Workers per target: ${rows.map(({ target, r }) => `${target} ${r.workers}`).join(', ')}.`,
+        ...(first.floor?.trials.length
+          ? [
+              `**The loader's floor**: the same clients and rate against ${first.floor.server}, which is not a target: round trip p50 ${fmtMs(medianOf(first.floor.trials.map((t) => t.rttMs.p50)))} ms, p95 ${fmtMs(medianOf(first.floor.trials.map((t) => t.rttMs.p95)))} ms, schedule lateness p95 ${fmtMs(medianOf(first.floor.trials.map((t) => t.latenessMs.p95)))} ms (median of ${first.floor.trials.length} trials). A target's round trip near it is mostly the loader's; a claim whose two sides are both within 2x of it says so and decides nothing.`,
+            ]
+          : []),
+        ...(first.rate?.probes.length ? [`The probe: ${first.rate.probes.map((p) => `${p.target} ${fmtInt(p.echoesPerS)} echoes/s${p.saturated ? '' : ` (not saturated at ${fmtInt(p.offered)}/s)`}`).join(', ')}.`] : []),
       ],
       tables: [
         {
-          header: ['target', 'protocol', 'RTT p95 ms (median)', 'interval (level)', 'RTT p50 ms', 'RTT p99 ms', 'RTT p99.9 ms', 'echoes/s', 'lost', 'target CPU', 'peak memory', 'trials'],
+          header: ['target', 'protocol', 'RTT p95 ms (median)', 'interval (level)', 'RTT p50 ms', 'RTT p99 ms', 'RTT p99.9 ms', 'schedule lateness p95 ms', 'echoes/s', 'lost', 'target CPU', 'peak memory', 'trials'],
           rows: rows.map(({ target, r }) => {
+            const late = r.trials.flatMap((t) => (t.latenessMs ? [t.latenessMs.p95] : []));
             const med = (f: (t: EchoResult['trials'][number]) => number) => estimate(r.trials.map(f)).median;
             const p95 = estimate(r.trials.map((t) => t.rttMs.p95));
             const cpu = r.trials.flatMap((t) => (t.target.cpuPct === null ? [] : [t.target.cpuPct]));
@@ -87,6 +113,7 @@ const echoKind: ResultKind<EchoResult> = {
               fmtMs(med((t) => t.rttMs.p50)),
               fmtMs(med((t) => t.rttMs.p99)),
               fmtMs(med((t) => t.rttMs.p999)),
+              late.length ? fmtMs(medianOf(late)) : 'n/a',
               fmtInt(med((t) => t.messagesPerS)),
               fmtInt(r.trials.reduce((n, t) => n + t.lost, 0)),
               cpu.length ? `${estimate(cpu).median.toFixed(0)}%` : 'n/a',
@@ -126,39 +153,53 @@ const echoKind: ResultKind<EchoResult> = {
   ],
   figureNames: Object.keys(FIGURES),
   figure(name, r) {
-    const pick = FIGURES[name as keyof typeof FIGURES];
-    if (!pick) return `no figure "${name}"`;
+    const f = FIGURES[name as keyof typeof FIGURES];
+    if (!f) return `no figure "${name}"`;
     if (!r.trials.length) return 'no trials';
+    if (name === 'lateness-p95' && r.trials.some((t) => !t.latenessMs)) return 'no schedule lateness in these results (an older harness)';
     const bound = r.trials.filter((t) => t.loaderBound).length;
+    const floorTrials = r.floor?.trials ?? [];
     return {
-      samples: r.trials.map((t) => ({ value: pick(t), pairKey: `round ${t.round}`, at: t.startedAt })),
+      samples: r.trials.map((t) => ({ value: f.pick(t), pairKey: `round ${t.round}`, at: t.startedAt })),
       unit: name === 'messages-per-s' ? 'messages/s' : 'ms',
-      detail: `${fmtInt(r.clients)} clients at ${r.ratePerClient} message(s)/s each, ${r.trials.length} trials of ${r.durationS} s, ${r.protocol}, ${r.workers} worker(s)${bound ? `; loader saturated in ${bound} trial(s)` : ''}`,
+      detail: `${fmtInt(r.clients)} clients, ${fmtInt(r.clients * r.ratePerClient)} messages/s in all${r.rate?.share ? ` (${Math.round(r.rate.share * 100)}% of the slowest target's probed capacity)` : ''}, ${r.trials.length} trials of ${r.durationS} s, ${r.protocol}, ${r.workers} worker(s)${bound ? `; loader saturated in ${bound} trial(s)` : ''}`,
       lowerBound: false,
       pairable: true,
+      ...(f.floor && floorTrials.length && { floor: { value: medianOf(floorTrials.map(f.floor)), detail: `the same load against ${r.floor!.server}` } }),
     };
   },
 };
 
 export const wsEchoScenario: Scenario<EchoResult> = {
   name: 'ws-echo',
-  description: 'WebSocket echo: a fixed number of clients each sending at a fixed rate; round-trip percentiles and echoes/s, trials interleaved across targets.',
+  description: "WebSocket echo: many clients sending one rate for every target (a share of the slowest target's probed echo capacity); round trips from the actual send time, the loader's floor against a reference echo server beside them, trials interleaved across targets.",
   requires: ['/ws/echo'],
   schedule: 'interleaved',
   kind: echoKind,
   verify: verifyWsEndpoint('/ws/echo'),
-  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds(load, wsLoadOf(load).trialS + 0.5, targets, claimTargets),
+  // Beside the rounds: a probe per target (its queue drains within the message timeout) and the floor's trials.
+  plannedSeconds: (load, _profile, targets, claimTargets) =>
+    plannedRoundsSeconds(load, wsLoadOf(load).trialS + 0.5, targets, claimTargets) + (wsLoadOf(load).echoShare ? targets * (PROBE_S + 3) : 0) + load.trials * (wsLoadOf(load).trialS + 1),
 
   async run(targets, ctx) {
     const ws = wsLoadOf(ctx.load);
     const loader = await scenarioWsLoader(ctx);
+    const rate = await echoRate(targets, ctx as Parameters<typeof echoRate>[1], loader);
+    ctx.progress.info(`ws-echo: every target gets ${fmtInt(rate.total)} messages/s over ${fmtInt(ws.echoClients)} clients (${rate.source})`);
+    const floor = await measureFloor(ctx as Parameters<typeof measureFloor>[0], loader, rate, ctx.load.trials).catch((error: unknown) => {
+      // The floor is context for the claim, not a measurement of a target: without it the claim says less.
+      ctx.progress.warn(`ws-echo: the loader's floor could not be measured (${error instanceof Error ? error.message : String(error)}); the report goes without it.`);
+      return null;
+    });
     const results = new Map(
       targets.map((t) => {
         const r: EchoResult = {
           protocol: wsProtocol(t.target, '/ws/echo').name,
           loader: describeWsLoader(loader),
           clients: ws.echoClients,
-          ratePerClient: ws.echoRatePerClient,
+          ratePerClient: rate.perClient,
+          rate,
+          floor,
           messageBytes: ws.messageBytes,
           durationS: ws.trialS,
           rounds: ctx.load.trials,
@@ -175,7 +216,7 @@ export const wsEchoScenario: Scenario<EchoResult> = {
       trialS: ws.trialS,
       label: `${fmtInt(ws.echoClients)} clients`,
       measure: (t) =>
-        loader.echo({ url: wsUrl(t, '/ws/echo'), protocol: wsProtocol(t.target, '/ws/echo'), clients: ws.echoClients, ratePerClient: ws.echoRatePerClient, durationS: ws.trialS, messageBytes: ws.messageBytes }, ctx.signal),
+        loader.echo({ url: wsUrl(t, '/ws/echo'), protocol: wsProtocol(t.target, '/ws/echo'), clients: ws.echoClients, ratePerClient: rate.perClient, durationS: ws.trialS, messageBytes: ws.messageBytes }, ctx.signal),
       record(t, e, frame) {
         const r = results.get(t)!;
         r.trials.push({
@@ -194,11 +235,12 @@ export const wsEchoScenario: Scenario<EchoResult> = {
           achievedRate: e.achievedRate,
           rttMs: e.rtt.latencyMs,
           histogramUs: e.rtt.histogramUs,
+          latenessMs: e.lateness.latencyMs,
           loaderCpuPct: e.loaderCpuPct,
           loaderBound: e.loaderCpuPct !== null && e.loaderCpuPct >= ctx.loaderBoundPct,
         });
         ctx.save(t.target.decl.name, r);
-        ctx.progress.info(`${t.target.decl.name}: ${fmtInt(e.messagesPerS)} echoes/s, ${fmtLatency(e.rtt.latencyMs)}${e.rtt.lost ? `, ${e.rtt.lost} lost` : ''}, loader CPU ${e.loaderCpuPct?.toFixed(0) ?? '?'}%`);
+        ctx.progress.info(`${t.target.decl.name}: ${fmtInt(e.messagesPerS)} echoes/s, ${fmtLatency(e.rtt.latencyMs)}, lateness p95 ${fmtMs(e.lateness.latencyMs.p95)} ms${e.rtt.lost ? `, ${e.rtt.lost} lost` : ''}, loader CPU ${e.loaderCpuPct?.toFixed(0) ?? '?'}%`);
       },
     });
   },

@@ -7,13 +7,16 @@
 // the pairs of several runs of one machine may be pooled. It reads figures through the scenarios'
 // result kinds and names no scenario.
 import { CLAIMS, withBeside, type Claim } from '../../scenarios/claims.ts';
+import { againstMachine } from './against-machine.ts';
+import { atCommonLevel } from './levels.ts';
 import { kindOf } from '../results/scenario-kinds.ts';
 import { fmtRatio } from '../report/format.ts';
 import { earliestDecisionPairs, lag1Autocorrelation, pairedRatioSequence } from '../stats/confseq.ts';
 import { formatLevel, ratioBetweenSamples } from '../stats/intervals.ts';
 import type { Figure, IntervalData, Measurement, RoundsRecord, RunResults } from '../types.ts';
 
-export type Verdict = 'supported' | 'refuted' | 'inconclusive';
+/** shown: a ratio the article gives no band for, shown beside the claims and not judged. */
+export type Verdict = 'supported' | 'refuted' | 'inconclusive' | 'shown';
 
 /** The claims' confidence when a run does not record one (results of older harnesses). */
 export const DEFAULT_CONFIDENCE = 0.95;
@@ -56,10 +59,11 @@ export interface ClaimRatio {
  * rounds stopped at the scenario's time budget or most rounds with the interval still across the
  * band's edge; open: undecided, and the rounds did not stop for the budget (interrupted, older
  * results); limit: a limit of the machine, the loader or the run keeps it inconclusive; extrapolation:
- * a figure that was not reached here; exact: one exact reading per side; not-measured.
+ * a figure that was not reached here; exact: one exact reading per side; not-measured; shown: no band
+ * to judge against.
  */
 export interface Decision {
-  how: 'decided' | 'budget' | 'open' | 'limit' | 'extrapolation' | 'exact' | 'not-measured';
+  how: 'decided' | 'budget' | 'open' | 'limit' | 'extrapolation' | 'exact' | 'not-measured' | 'shown';
   /** Pairs the interval rests on (0 where none). */
   pairs: number;
   /** In words, e.g. "decided after 12 pairs", "stopped at the 45 s budget after 20 pairs". */
@@ -101,7 +105,7 @@ export function figureOf(m: Measurement | undefined, claim: Claim, target: strin
 }
 
 /** One side of a claim; its detail names the deployment (server) the figure comes from. */
-const toSide = (target: string, f: Figure, results: RunResults): Side => {
+export const toSide = (target: string, f: Figure, results: RunResults): Side => {
   const values = f.samples.map((s) => s.value);
   const server = results.targets[target]?.server;
   return { target, samples: values, value: median(values), unit: f.unit, detail: `${server ? `${server}; ` : ''}${f.detail}, ${results.runtime}`, lowerBound: f.lowerBound, ...(f.limit && { limit: f.limit }) };
@@ -158,7 +162,6 @@ function pooledRatio(sides: FigurePair[], confidence: number): ClaimRatio {
 }
 
 function describe(claim: Claim, r: ClaimRatio): string {
-  const [a, b] = claim.band;
   const interval =
     r.basis === 'exact'
       ? 'exact'
@@ -167,7 +170,8 @@ function describe(claim: Claim, r: ClaimRatio): string {
         : r.ci.method === 'confidence-sequence'
           ? `${formatLevel(r.ci.level)} anytime-valid interval ${fmtRatio(r.ci.lo)}-${Number.isFinite(r.ci.hi) ? fmtRatio(r.ci.hi) : '∞'}, median of ${r.n} paired ratio${r.n === 1 ? '' : 's'}`
           : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : 'unpaired samples'}`;
-  return `${claim.numerator}/${claim.denominator} = ${fmtRatio(r.value)} (${interval}) against the article's ${fmtRatio(a)}-${fmtRatio(b)}`;
+  const against = claim.band ? ` against the article's ${fmtRatio(claim.band[0])}-${fmtRatio(claim.band[1])}` : '';
+  return `${claim.numerator}/${claim.denominator} = ${fmtRatio(r.value)} (${interval})${against}`;
 }
 
 /** Why a claim is inconclusive, as data: noise (more pairs may decide it) or a limit (more pairs will not). */
@@ -182,6 +186,9 @@ export interface Judgement {
 
 const limitOf = (side: string, f: { lowerBound: boolean; limit?: string }) => `${side} ${f.limit ? `stopped at ${f.limit}` : 'is loader-bound'}`;
 
+/** Both figures' values are within this factor of the floor measured against a reference that is not a target: the ratio is the loader's as much as the frameworks'. */
+export const FLOOR_REACH = 2;
+
 export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: Figure & { lowerBound: boolean }, confidence = DEFAULT_CONFIDENCE): Judgement {
   return judgePooled(claim, [{ num, den }], confidence);
 }
@@ -189,20 +196,24 @@ export function judge(claim: Claim, num: Figure & { lowerBound: boolean }, den: 
 function judgePooled(claim: Claim, sides: FigurePair[], confidence: number): Judgement {
   const ratio = pooledRatio(sides, confidence);
   const { lo, hi } = ratio.ci;
-  const [a, b] = claim.band;
-  const measured = describe(claim, ratio);
+  const measured = describe(claim, ratio) + stopsOf(claim, sides);
   const num = { lowerBound: sides.some((s) => s.num.lowerBound), limit: sides.find((s) => s.num.limit)?.num.limit };
   const den = { lowerBound: sides.some((s) => s.den.lowerBound), limit: sides.find((s) => s.den.limit)?.den.limit };
   const weak = ratio.basis !== 'exact' && ratio.ci.level > 0 && ratio.ci.level < WEAK_LEVEL ? `; the interval has only ${formatLevel(ratio.ci.level)} confidence` : '';
-  const result = (verdict: Verdict, reason: string, cause: Cause) => ({ verdict, reason: reason + (verdict === 'inconclusive' ? '' : weak), ratio, cause });
+  const result = (verdict: Verdict, reason: string, cause: Cause) => ({ verdict, reason: reason + (verdict === 'supported' || verdict === 'refuted' ? weak : ''), ratio, cause });
+  if (!claim.band) return result('shown', `${measured}; shown, not judged: the article gives no figure for this ratio`, 'decided');
+  const [a, b] = claim.band;
+  // Limits first: a ratio of two lower bounds says nothing of the frameworks, however many samples.
+  if (num.lowerBound && den.lowerBound) {
+    const same = num.limit && num.limit === den.limit;
+    return result('inconclusive', `${same ? `both sides stopped at ${num.limit}, a limit of this run and machine, not of the frameworks` : `${limitOf(claim.numerator, num)} and ${limitOf(claim.denominator, den)} (lower bounds only)`}: ${measured}`, 'limit');
+  }
+  const floor = nearFloor(claim, sides);
+  if (floor) return result('inconclusive', `${floor}: ${measured}`, 'limit');
   if (ratio.basis !== 'exact' && ratio.ci.level === 0) return result('inconclusive', `one independent sample per target, so no interval: ${measured}`, num.lowerBound || den.lowerBound ? 'limit' : 'noise');
   if (ratio.basis === 'unpaired' && ratio.ci.level < confidence) {
     // Older results without pairs: a fixed-n interval below the confidence asked for decides nothing.
     return result('inconclusive', `unpaired samples give only ${formatLevel(ratio.ci.level)} confidence, below the ${formatLevel(confidence)} asked for: ${measured}`, 'noise');
-  }
-  if (num.lowerBound && den.lowerBound) {
-    const same = num.limit && num.limit === den.limit;
-    return result('inconclusive', `${same ? `both sides stopped at ${num.limit}, a limit of this run and machine, not of the frameworks` : `${limitOf(claim.numerator, num)} and ${limitOf(claim.denominator, den)} (lower bounds only)`}: ${measured}`, 'limit');
   }
   if (num.lowerBound) {
     // The true ratio is at least the measured one.
@@ -223,12 +234,33 @@ function judgePooled(claim: Claim, sides: FigurePair[], confidence: number): Jud
   return result('inconclusive', `too noisy: ${measured}; the interval crosses the band's edge`, 'noise');
 }
 
+/** What ended each side's measurements (capacity ramps), said for every such claim, limit or not. */
+function stopsOf(claim: Claim, sides: FigurePair[]): string {
+  const num = [...new Set(sides.flatMap((s) => (s.num.stoppedBy ? [s.num.stoppedBy] : [])))];
+  const den = [...new Set(sides.flatMap((s) => (s.den.stoppedBy ? [s.den.stoppedBy] : [])))];
+  if (!num.length && !den.length) return '';
+  return `; ${claim.numerator} stopped by ${num.join(' / ') || 'n/a'}, ${claim.denominator} by ${den.join(' / ') || 'n/a'}`;
+}
+
+/** Both sides within reach of the floor measured against a reference server (the loader's own), in words; null otherwise. */
+function nearFloor(claim: Claim, sides: FigurePair[]): string | null {
+  const floors = sides.flatMap((s) => [s.num.floor, s.den.floor]).filter((f): f is NonNullable<Figure['floor']> => f !== undefined);
+  if (floors.length < sides.length * 2) return null;
+  const floor = Math.max(...floors.map((f) => f.value));
+  const values = (pick: (s: FigurePair) => Figure) => median(sides.flatMap((s) => pick(s).samples.map((x) => x.value)));
+  const [n, d] = [values((s) => s.num), values((s) => s.den)];
+  if (!(n <= FLOOR_REACH * floor && d <= FLOOR_REACH * floor)) return null;
+  const unit = sides[0]!.num.unit;
+  return `both sides are within ${FLOOR_REACH}x of the loader's own floor (${floors[0]!.detail}: ${fmtRatio(floor)} ${unit}), so the ratio is the loader's as much as the frameworks' (${claim.numerator} ${fmtRatio(n)} ${unit}, ${claim.denominator} ${fmtRatio(d)} ${unit})`;
+}
+
 /** How a judged claim's verdict was reached, from its cause and how the scenario's rounds stopped. */
 const pairsText = (n: number) => `${n} pair${n === 1 ? '' : 's'}`;
 
 function decisionOf(j: Judgement, records: (RoundsRecord | undefined)[], runs: number): Decision {
   const n = j.ratio.basis === 'paired' ? j.ratio.n : 0;
   const over = runs > 1 ? ` pooled over ${runs} runs` : '';
+  if (j.verdict === 'shown') return { how: 'shown', pairs: n, text: 'shown, not judged: no band' };
   if (j.ratio.basis === 'exact') return { how: 'exact', pairs: 0, text: 'exact: one reading per side' };
   if (j.cause === 'decided') return { how: 'decided', pairs: n, text: j.ratio.basis === 'paired' ? `decided after ${pairsText(n)}${over}` : `decided on unpaired samples${over}` };
   if (j.cause === 'limit') return { how: 'limit', pairs: n, text: `held back by a limit after ${pairsText(n)}${over}` };
@@ -244,32 +276,6 @@ function autocorrelationOf(r: ClaimRatio): ClaimVerdict['autocorrelation'] {
   if (r.basis !== 'paired' || r.pairs.length < 4 || r.pairs.some((p) => !(p.ratio > 0))) return undefined;
   const lag1 = lag1Autocorrelation(r.pairs.map((p) => Math.log(p.ratio)));
   return lag1 === null ? undefined : { lag1, flagged: lag1 > AUTOCORRELATION_FLAG };
-}
-
-/**
- * A claim set against this machine instead of another target (the 1M+ connection claims): the
- * figure is an extrapolation from what was held here, so it is shown with how far it is from the
- * machine's memory, and the verdict stays inconclusive: a count that was not reached is not measured.
- */
-function againstMachine(claim: Claim, figure: Figure | string, results: RunResults, machine: string): ClaimVerdict {
-  if (typeof figure === 'string') return { claim, verdict: 'inconclusive', reason: `not measured: ${figure}`, decision: { how: 'not-measured', pairs: 0, text: 'not measured' }, machine };
-  const side = toSide(claim.numerator, figure, results);
-  const memory = results.environment.memoryBytes;
-  const times = side.value / memory;
-  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
-  return {
-    claim,
-    verdict: 'inconclusive',
-    reason:
-      `an extrapolation, not a measurement (${side.detail}): 1,000,000 connections would need about ${gib(side.value)}, ${fmtRatio(times)}x this machine's ${gib(memory)}` +
-      (times > 1 ? ', so they would not fit in its memory' : ', so memory alone would not stop them here') +
-      '; CPU, the kernel\'s per-socket memory and the loader\'s ports are not in this figure',
-    decision: { how: 'extrapolation', pairs: 0, text: 'an extrapolation: 1M connections were not reached here' },
-    numerator: side,
-    denominator: { target: 'this machine', samples: [memory], value: memory, unit: 'bytes', detail: 'its memory', lowerBound: false },
-    source: `results.json: ${claim.scenario}/${claim.numerator} against environment.memoryBytes`,
-    machine,
-  };
 }
 
 /** The confidence a run's claims are judged at. */
@@ -309,11 +315,13 @@ export function evaluateClaims(input: RunResults | RunResults[], claims: Claim[]
     if (claim.against === 'machine-memory') {
       // An extrapolation is not pooled: each run's is shown on its own (the newest here).
       const last = figures.at(-1)!;
-      return againstMachine(claim, last.num, last.run, machine);
+      return againstMachine(claim, typeof last.num === 'string' ? last.num : toSide(claim.numerator, last.num, last.run), last.num, last.run, machine);
     }
-    const usable = figures.filter((f): f is { run: RunResults; num: Figure; den: Figure } => typeof f.num !== 'string' && typeof f.den !== 'string');
+    // Figures read at levels (memory at held clients) are judged at the highest level both reached.
+    const leveled = figures.map((f) => (typeof f.num === 'string' || typeof f.den === 'string' ? f : { ...f, ...atCommonLevel(f.num, f.den) }));
+    const usable = leveled.filter((f): f is { run: RunResults; num: Figure; den: Figure } => typeof f.num !== 'string' && typeof f.den !== 'string');
     if (usable.length === 0) {
-      const why = figures.flatMap((f) => [f.num, f.den].filter((x): x is string => typeof x === 'string'));
+      const why = leveled.flatMap((f) => [f.num, f.den].filter((x): x is string => typeof x === 'string'));
       return notMeasured([...new Set(why)].join('; '));
     }
     const j = judgePooled(claim, usable.map((f) => ({ num: f.num, den: f.den, ...(pooled && { run: f.run.runId }) })), confidence);

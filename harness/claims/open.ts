@@ -32,7 +32,7 @@ export function openClaims(results: RunResults, scenario: string, targets: strin
     lines: open.map((v) => {
       const r = v.ratio;
       const hi = (x: number) => (Number.isFinite(x) ? fmtRatio(x) : '∞');
-      return r ? `${v.claim.numerator}/${v.claim.denominator} ${fmtRatio(r.value)} [${fmtRatio(r.ci.lo)}, ${hi(r.ci.hi)}] after ${r.n} pairs, band ${fmtRatio(v.claim.band[0])}-${fmtRatio(v.claim.band[1])}` : `${v.claim.id}: no pairs yet`;
+      return r ? `${v.claim.numerator}/${v.claim.denominator} ${fmtRatio(r.value)} [${fmtRatio(r.ci.lo)}, ${hi(r.ci.hi)}] after ${r.n} pairs, band ${v.claim.band ? `${fmtRatio(v.claim.band[0])}-${fmtRatio(v.claim.band[1])}` : 'none'}` : `${v.claim.id}: no pairs yet`;
     }),
   };
 }

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { execa } from 'execa';
@@ -112,4 +113,51 @@ export async function requireEngine(): Promise<Engine> {
 export function stopOwnService(): void {
   ownService?.kill('SIGTERM');
   ownService = null;
+}
+
+export interface ExecResult {
+  /** Null when the engine did not say. */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `cmd` in a running container through the engine's exec API, so that it reads the
+ * container's own view (its pid namespace) and works with a remote engine too. A command the image
+ * lacks comes back as exit code 126/127 with the engine's message on stderr (Docker and Podman
+ * alike), or as a thrown error. Throws if it outlasts `timeoutMs`.
+ */
+export async function execIn(docker: Docker, container: Docker.Container, cmd: string[], timeoutMs = 10_000): Promise<ExecResult> {
+  const exec = await container.exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  // Sinks that keep each chunk as it is written (synchronously), so nothing is pending at the end.
+  const sink = (into: Buffer[]) =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        into.push(chunk);
+        done();
+      },
+    });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  docker.modem.demuxStream(stream, sink(out), sink(err));
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      new Promise<void>((resolve, reject) => {
+        stream.once('end', resolve);
+        stream.once('close', resolve);
+        stream.once('error', reject);
+      }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`\`${cmd.join(' ')}\` in the container did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    stream.destroy();
+  }
+  const exitCode = (await exec.inspect().catch(() => null))?.ExitCode ?? null;
+  return { exitCode, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
 }

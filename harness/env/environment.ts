@@ -23,6 +23,17 @@ export function gitHead(projectRoot: string): Promise<string | null> {
   return git(['rev-parse', 'HEAD'], projectRoot);
 }
 
+/** MemAvailable from /proc/meminfo (what new work may take without swapping), else the free memory. */
+export function availableMemory(): number {
+  try {
+    const kb = /^MemAvailable:\s+(\d+) kB/m.exec(fs.readFileSync('/proc/meminfo', 'utf8'))?.[1];
+    if (kb) return Number(kb) * 1024;
+  } catch {
+    // not Linux
+  }
+  return os.freemem();
+}
+
 export async function collectEnvironment(options: {
   projectRoot: string;
   loader: Environment['loader'];
@@ -36,6 +47,7 @@ export async function collectEnvironment(options: {
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
     cores: os.cpus().length,
     memoryBytes: os.totalmem(),
+    memoryAvailableBytes: availableMemory(),
     os: osName(),
     kernel: os.release(),
     arch: os.arch(),

@@ -9,7 +9,7 @@ import { glanceLabel } from './sections.ts';
 import { vegaLite } from './vega.ts';
 
 /** The verdicts' colours, the same as the reports' verdict cells. */
-const VERDICT_COLOURS: Record<Verdict, string> = { supported: '#1a7f37', refuted: '#c62828', inconclusive: '#8a6d00' };
+const VERDICT_COLOURS: Record<Verdict, string> = { supported: '#1a7f37', refuted: '#c62828', inconclusive: '#8a6d00', shown: '#555555' };
 const BAND_COLOUR = '#d6e4f0';
 const INTERVAL_COLOUR = '#444';
 const ROW_PX = 20;
@@ -30,6 +30,8 @@ interface Row {
   loOpen: boolean;
   hiOpen: boolean;
   interval: boolean;
+  /** A ratio shown without a band (the article gives none) draws no band. */
+  hasBand: boolean;
   bandLo: number;
   bandHi: number;
   text: string;
@@ -70,7 +72,7 @@ export function claimsForestChart(verdicts: ClaimVerdict[]): ChartSpec {
   const [min, max] = forestDomain(
     shown.flatMap((v) => {
       const r = v.ratio!;
-      return [r.value, r.ci.lo, r.ci.hi, ...v.claim.band];
+      return [r.value, r.ci.lo, r.ci.hi, ...(v.claim.band ?? [])];
     }),
   );
   // A log scale cannot show 0 or ∞: such a bound is clipped to the domain's edge and flagged open.
@@ -78,7 +80,7 @@ export function claimsForestChart(verdicts: ClaimVerdict[]): ChartSpec {
   const rows: Row[] = shown.map((v) => {
     const r = v.ratio!;
     const interval = r.basis !== 'exact' && r.ci.level > 0;
-    const [bandLo, bandHi] = v.claim.band;
+    const band = v.claim.band;
     return {
       key: `${v.claim.id}|${glanceLabel(v.claim)}`,
       verdict: v.verdict,
@@ -88,8 +90,9 @@ export function claimsForestChart(verdicts: ClaimVerdict[]): ChartSpec {
       loOpen: interval && !positive(r.ci.lo),
       hiOpen: interval && !Number.isFinite(r.ci.hi),
       interval,
-      bandLo: clip(bandLo, min),
-      bandHi: clip(bandHi, max),
+      hasBand: band !== undefined,
+      bandLo: band ? clip(band[0], min) : min,
+      bandHi: band ? clip(band[1], max) : min,
       text: fmtRatio(r.value),
     };
   });
@@ -129,7 +132,7 @@ export function claimsForestChart(verdicts: ClaimVerdict[]): ChartSpec {
       height: { step: ROW_PX },
       data: { values: rows },
       layer: [
-        { mark: { type: 'bar', size: ROW_PX - 8, color: BAND_COLOUR }, encoding: { y, x: x('bandLo'), x2: { field: 'bandHi' } } },
+        { transform: [{ filter: 'datum.hasBand' }], mark: { type: 'bar', size: ROW_PX - 8, color: BAND_COLOUR }, encoding: { y, x: x('bandLo'), x2: { field: 'bandHi' } } },
         ...(min < 1 && max > 1 ? [{ data: { values: [{ one: 1 }] }, mark: { type: 'rule', color: '#999', strokeDash: [3, 3] }, encoding: { x: x('one') } }] : []),
         { transform: [{ filter: 'datum.interval' }], mark: { type: 'rule', strokeWidth: 2, color: INTERVAL_COLOUR }, encoding: { y, x: x('lo'), x2: { field: 'hi' } } },
         arrow('lo'),

@@ -29,7 +29,7 @@ const inline = (text: string): string => esc(text).replace(/`([^`]+)`/g, '<code>
 
 const CSS = `body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#222;padding:0 1rem}
 table{border-collapse:collapse;margin:1rem 0;font-size:.9rem}th,td{border:1px solid #ccc;padding:.35rem .5rem;text-align:left;vertical-align:top}
-th{background:#f3f3f3}.supported{color:#1a7f37;font-weight:bold}.refuted{color:#c62828;font-weight:bold}.inconclusive{color:#8a6d00;font-weight:bold}
+th{background:#f3f3f3}.supported{color:#1a7f37;font-weight:bold}.refuted{color:#c62828;font-weight:bold}.inconclusive{color:#8a6d00;font-weight:bold}.shown{color:#555}
 figure{margin:1.5rem 0;padding:1rem;border:1px solid #e3e3e3;border-radius:6px}figcaption{font-weight:bold;margin-bottom:.5rem}
 .not-measured{color:#666;font-style:italic}.warn{color:#8a6d00}
 #at-a-glance h2{margin:.75rem 0 .25rem}#glance{font-size:.8rem;margin:.35rem 0}#glance th,#glance td{padding:.1rem .4rem}

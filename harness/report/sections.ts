@@ -50,10 +50,12 @@ export function ratioText(v: ClaimVerdict): string {
 }
 
 /** A claim in a few words: the article's in short, or for a row shown beside a claim, its two targets. */
-export const glanceLabel = (claim: Claim): string => (claim.besideOf ? `beside: ${claim.numerator}/${claim.denominator}` : claim.short);
+export const glanceLabel = (claim: Claim): string => (claim.besideOf ? `beside: ${claim.numerator}/${claim.denominator}${claim.besideKey ? ` (${claim.besideKey.replaceAll('-', ' ')})` : ''}` : claim.short);
 
 /** The article's band, with an open side said as such (a band from 0 is "at most"). */
-export function bandText([lo, hi]: [number, number]): string {
+export function bandText(band: [number, number] | undefined): string {
+  if (!band) return 'none: shown, not judged';
+  const [lo, hi] = band;
   if (!(lo > 0)) return `≤ ${fmtRatio(hi)}`;
   if (!Number.isFinite(hi)) return `≥ ${fmtRatio(lo)}`;
   return `${fmtRatio(lo)}–${fmtRatio(hi)}`;
@@ -162,7 +164,7 @@ export function environmentRows(results: RunResults): string[][] {
   const p = env.pinning;
   return [
     ['CPU', `${env.cpuModel} (${env.cores} cores)`],
-    ['memory', fmtGiB(env.memoryBytes)],
+    ['memory', `${fmtGiB(env.memoryBytes)}${env.memoryAvailableBytes === undefined ? '' : `, ${fmtGiB(env.memoryAvailableBytes)} available at the start`}`],
     ['OS / kernel', `${env.os} / ${env.kernel} (${env.arch})`],
     [
       'pinning',

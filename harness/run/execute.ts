@@ -262,7 +262,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         signal: scenarioAbort.signal,
         services: [...services.values()],
         earlier: structuredClone(store.results.measurements.filter((m) => m.scenario !== scenario.name)),
-        pinning: { loaderCpus: o.cpus.loaderCpus, serviceCpus: o.cpus.serviceCpus },
+        pinning: { loaderCpus: o.cpus.loaderCpus, serviceCpus: o.cpus.serviceCpus, targetCpus: o.cpus.targetCpus },
         startTarget: async (target, options = {}) => {
           const r = await runtime.start(target, startOptions(options));
           instances.add(r);

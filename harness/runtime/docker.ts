@@ -8,14 +8,16 @@ import { buildImage, imageExists } from '../docker/build.ts';
 import { compressedSizes } from '../docker/compressed-size.ts';
 import { splitStart } from '../docker/start-split.ts';
 import { contextHash, packContext } from '../docker/context.ts';
-import type { Engine } from '../docker/engine.ts';
+import { execIn, type Engine } from '../docker/engine.ts';
 import { labels, LABEL_COMMIT, LABEL_CONTEXT, LABEL_TARGET } from '../docker/labels.ts';
 import { UserError } from '../errors.ts';
 import { declaredEnv, PROJECT_ROOT } from '../targets.ts';
 import fs from 'node:fs';
-import type { ImageInfo, ResourceSample, RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import { debuglog } from 'node:util';
+import type { ImageInfo, OpenFilesLimit, ResourceSample, RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { cgroupOfPid, describeCgroupMemory, readCgroupCpuSeconds, readCgroupMemory, type CgroupPaths } from './cgroup.ts';
 import { LogBuffer } from './log-buffer.ts';
+import { CONTAINER_READS, parseLimit, smallestSoftNofile } from './open-files.ts';
 import { readPss, sampleTree } from './process-tree.ts';
 import { freePort } from './ports.ts';
 import { waitForHealth, waitUntil } from './readiness.ts';
@@ -23,6 +25,7 @@ import { registerContainer, unregisterContainer } from './reaper.ts';
 
 const HOST = '127.0.0.1';
 const LOG_TAIL = 30;
+const debug = debuglog('bench');
 const ENGINE_FAILED_FIX =
   'The container engine could not run it: check it with `npm run bench -- doctor` and `podman run --rm <image> true` (or docker). With Podman, `bash docker/setup-podman.sh` restarts an API service it finds broken (one whose working directory was deleted fails every start with "write child: broken pipe").';
 
@@ -33,6 +36,8 @@ export interface DockerRuntimeOptions {
   gitCommit?: string | null;
   /** Build local bases even where official ones could be pulled. */
   preferLocalBases?: boolean;
+  /** Open-files limit (soft = hard) of every target's container, for tests and to lower it; absent: what the engine gives. */
+  openFiles?: number;
 }
 
 interface Built {
@@ -71,6 +76,8 @@ export class DockerRuntime implements Runtime {
   readonly name = 'docker' as const;
   private readonly built = new Map<string, Built>();
   private readonly running = new Set<{ stop(): Promise<void> }>();
+  /** The limits besides nofile that the openFiles option needs on this engine (see ulimits()). */
+  private ulimitsFound: Promise<NonNullable<Docker.HostConfig['Ulimits']>> | undefined;
 
   constructor(
     readonly engine: Engine,
@@ -174,6 +181,7 @@ export class DockerRuntime implements Runtime {
   async start(target: Target, options: StartOptions): Promise<RunningTarget> {
     const name = target.decl.name;
     const { tag } = this.builtFor(target);
+    const ulimits = this.options.openFiles === undefined ? undefined : await this.ulimits(tag, this.options.openFiles);
     const port = await freePort(HOST);
     const workers = options.cpus.length;
     const logs = new LogBuffer(500, this.options.logDir ? `${this.options.logDir}/${name}.log` : undefined);
@@ -188,6 +196,7 @@ export class DockerRuntime implements Runtime {
         NetworkMode: 'host',
         CpusetCpus: options.cpus.join(','),
         Memory: this.options.memoryBytes ?? 2 * 1024 ** 3,
+        ...(ulimits && { Ulimits: ulimits }),
       },
     });
     registerContainer(this.engine.socket, container.id);
@@ -247,9 +256,52 @@ export class DockerRuntime implements Runtime {
       logs: (n) => this.logTail(container, n),
       exited,
       stop,
+      openFilesLimit: () => containerOpenFilesLimit(this.docker(), container),
     };
     this.running.add(running);
     return running;
+  }
+
+  /**
+   * HostConfig.Ulimits for a container of `image` whose open-files limit is `openFiles` (soft = hard),
+   * found once per runtime by a throwaway container. Rootful Podman fills in the other limit it
+   * always sets, nproc, at its default of 1048576 as soon as any limit is given, and fails the start
+   * ("error setting rlimit type 6") where it lacks CAP_SYS_RESOURCE; such an engine gets nproc as
+   * its containers have it without limits, so that only the open-files limit changes.
+   */
+  private ulimits(image: string, openFiles: number): Promise<Docker.HostConfig['Ulimits']> {
+    const nofile = { Name: 'nofile', Soft: openFiles, Hard: openFiles };
+    this.ulimitsFound ??= (async () => {
+      const alone = await this.throwaway(image, [nofile]).then(
+        () => null,
+        (error: Error) => error,
+      );
+      if (!alone || !/rlimit type 6\b|RLIMIT_NPROC/i.test(alone.message)) return [];
+      const nproc = parseLimit(await this.throwaway(image, []).catch(() => ''), 'Max processes');
+      if (!nproc) throw new UserError(`The container engine cannot start a container with an open-files limit of ${openFiles}: ${alone.message}.`, 'Run without the openFiles option, or give the engine CAP_SYS_RESOURCE.');
+      return [{ Name: 'nproc', Soft: nproc.soft, Hard: nproc.hard }];
+    })();
+    return this.ulimitsFound.then((others) => [nofile, ...others]);
+  }
+
+  /** Runs `cat /proc/self/limits` in a throwaway container of `image` with these ulimits; its output, or the engine's error. */
+  private async throwaway(image: string, ulimits: NonNullable<Docker.HostConfig['Ulimits']>): Promise<string> {
+    const container = await this.docker().createContainer({
+      Image: image,
+      Entrypoint: ['cat'],
+      Cmd: ['/proc/self/limits'],
+      Labels: labels('container', { [LABEL_TARGET]: 'limits-probe' }),
+      HostConfig: { NetworkMode: 'host', ...(ulimits.length && { Ulimits: ulimits }) },
+    });
+    registerContainer(this.engine.socket, container.id);
+    try {
+      await container.start();
+      await container.wait();
+      return demuxBuffer((await container.logs({ stdout: true, stderr: false })) as unknown as Buffer);
+    } finally {
+      await container.remove({ force: true }).catch(() => {});
+      unregisterContainer(this.engine.socket, container.id);
+    }
   }
 
   /** The container's last log lines, read from the engine when asked: following the log for the
@@ -357,6 +409,29 @@ function watchExit(container: Docker.Container, pid: number, done: () => boolean
     };
     setTimeout(poll, 200).unref();
   });
+}
+
+/**
+ * The open-files limit of a container's processes, read inside it through the engine (an exec, so a
+ * remote engine works too; the host's /proc may not show the container at all): the first of
+ * CONTAINER_READS that the image can run. Null, with why in the debug log (NODE_DEBUG=bench), when
+ * none can: no guess.
+ */
+export async function containerOpenFilesLimit(docker: Docker, container: Docker.Container, log: (line: string) => void = debug): Promise<OpenFilesLimit | null> {
+  const failures: string[] = [];
+  for (const read of CONTAINER_READS) {
+    try {
+      // Output decides, not the exit code: the shell loop ends non-zero when its last process exited meanwhile.
+      const r = await execIn(docker, container, read.cmd);
+      const found = smallestSoftNofile(read.texts(r.stdout));
+      if (found) return { ...found, source: read.source(found.processes) };
+      failures.push(`\`${read.cmd[0]}\` exited with ${r.exitCode ?? 'no code'}${r.stderr.trim() ? ` (${r.stderr.trim().split('\n')[0]})` : ''} and printed no limits`);
+    } catch (error) {
+      failures.push(`\`${read.cmd[0]}\` could not run: ${(error as Error).message}`);
+    }
+  }
+  log(`open-files limit of container ${container.id.slice(0, 12)} not read: ${failures.join('; ')}`);
+  return null;
 }
 
 /** Docker multiplexes stdout/stderr in 8-byte-framed chunks when there is no TTY. */

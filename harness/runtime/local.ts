@@ -9,11 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
 import { declaredEnv } from '../targets.ts';
-import type { RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import type { OpenFilesLimit, RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { LogBuffer } from './log-buffer.ts';
 import { freePort } from './ports.ts';
+import { smallestSoftNofile } from './open-files.ts';
 import { prepareLocal, resolveExecutable, substitute } from './prepare.ts';
-import { PSS_LABEL, processGroupMembers, sampleTree } from './process-tree.ts';
+import { PSS_LABEL, processGroupMembers, processTree, sampleTree } from './process-tree.ts';
 import { registerDir, registerGroup, unregisterDir, unregisterGroup } from './reaper.ts';
 import { waitForHealth, waitUntil } from './readiness.ts';
 import { requireTaskset } from './toolchain.ts';
@@ -24,6 +25,8 @@ const LOG_TAIL = 30;
 export interface LocalRuntimeOptions {
   /** Directory where each target's and service's full log is written (<dir>/<name>.log). */
   logDir?: string;
+  /** Open-files limit (soft = hard) every target is started with, for tests and to lower it; absent: the harness's own, inherited. */
+  openFiles?: number;
 }
 
 interface Spawned {
@@ -34,16 +37,18 @@ interface Spawned {
 }
 
 /** Starts `argv` pinned to `cpus` in a new process group, registered with the reaper. */
-async function spawnPinned(name: string, argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv; cpus: number[]; logFile?: string }): Promise<Spawned> {
+async function spawnPinned(name: string, argv: string[], o: { cwd: string; env: NodeJS.ProcessEnv; cpus: number[]; logFile?: string; openFiles?: number }): Promise<Spawned> {
   await requireTaskset();
   const logs = new LogBuffer(500, o.logFile);
   // detached: a new process group led by the child, so one signal reaches all its workers.
   // Open files: the child inherits the harness's RLIMIT_NOFILE, and Node raises its own soft limit
   // to the hard one at start (src/node.cc, PlatformInit), so every target and service starts with
   // soft = hard, Python targets included (Python itself leaves the limit alone); that is what lets a
-  // target hold thousands of WebSockets. No prlimit is needed, and none can go above the hard limit
-  // without CAP_SYS_RESOURCE. test/integration/ws-targets.test.ts checks it on the real targets.
-  const child = spawn('taskset', ['-c', o.cpus.join(','), ...argv], { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // target hold thousands of WebSockets. No prlimit is needed for that, and none can go above the
+  // hard limit without CAP_SYS_RESOURCE. test/integration/ws-targets.test.ts checks it on the real
+  // targets. openFiles (tests, or a user lowering it) sets soft = hard before the target runs, so
+  // Node's raise stops there.
+  const child = spawn(...withOpenFiles(o.openFiles, ['taskset', '-c', o.cpus.join(','), ...argv]), { cwd: o.cwd, env: o.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
   if (child.pid === undefined) throw new UserError(`Could not start ${name}: ${(await spawnError).message}.`, 'Check its start command.');
   const pgid = child.pid;
@@ -67,6 +72,32 @@ async function spawnPinned(name: string, argv: string[], o: { cwd: string; env: 
       logs.close();
     },
   };
+}
+
+/** `argv` run with an open-files limit of `n` (soft = hard): prlimit (util-linux) or the shell's
+ * ulimit, both exec the command, so the pid and process group stay the target's. */
+function withOpenFiles(n: number | undefined, argv: string[]): [string, string[]] {
+  const wrapped = n === undefined ? argv : onPath('prlimit') ? ['prlimit', `--nofile=${n}:${n}`, ...argv] : ['sh', '-c', `ulimit -n ${n} && exec "$@"`, 'sh', ...argv];
+  return [wrapped[0]!, wrapped.slice(1)];
+}
+
+function onPath(binary: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && fs.existsSync(path.join(dir, binary)));
+}
+
+/** The smallest soft open-files limit over the live processes of the tree under `rootPid`, from their /proc/<pid>/limits. */
+export function treeOpenFilesLimit(rootPid: number): OpenFilesLimit | null {
+  const texts: string[] = [];
+  for (const p of processTree(rootPid)) {
+    if (p.state === 'Z') continue; // a zombie's limits are no longer its own to use
+    try {
+      texts.push(fs.readFileSync(`/proc/${p.pid}/limits`, 'utf8'));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const found = smallestSoftNofile(texts);
+  return found && { ...found, source: `/proc/<pid>/limits of the target's ${found.processes} process${found.processes === 1 ? '' : 'es'}` };
 }
 
 export class LocalRuntime implements Runtime {
@@ -107,7 +138,13 @@ export class LocalRuntime implements Runtime {
     const declared = Object.fromEntries(Object.entries(target.decl.local.env).map(([k, v]) => [k, substitute([v], values)[0]!]));
     const env = { ...process.env, ...options.env, ...declared, ...declaredEnv(target), HOST, PORT: String(port), WORKERS: String(workers) };
     const spawnedAt = performance.now();
-    const proc = await spawnPinned(`target "${name}"`, [resolveExecutable(target.dir, file!), ...args], { cwd: target.dir, env, cpus: options.cpus, logFile: this.logFile(name) });
+    const proc = await spawnPinned(`target "${name}"`, [resolveExecutable(target.dir, file!), ...args], {
+      cwd: target.dir,
+      env,
+      cpus: options.cpus,
+      logFile: this.logFile(name),
+      ...(this.options.openFiles !== undefined && { openFiles: this.options.openFiles }),
+    });
     let running: RunningTarget | undefined;
     const stop = async (): Promise<void> => {
       await proc.stop();
@@ -140,6 +177,7 @@ export class LocalRuntime implements Runtime {
       logs: async (tail) => proc.logs.tail(tail),
       exited: proc.exited,
       stop,
+      openFilesLimit: async () => treeOpenFilesLimit(proc.pgid),
     };
     this.running.add(running);
     return running;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { claimRatio, evaluateClaims, judge } from '../../harness/claims/evaluate.ts';
 import type { Figure } from '../../harness/types.ts';
-import { CLAIMS } from '../../scenarios/claims.ts';
+import { CLAIMS, withBeside } from '../../scenarios/claims.ts';
 import { fakeLifecycle, fakeResults, httpResult, measurement, rounds } from '../fixtures/results.ts';
 import type { RunResults } from '../../harness/types.ts';
 
@@ -117,7 +117,23 @@ describe('judging a claim', () => {
   });
 });
 
+describe('the loader\'s floor', () => {
+  const latency = CLAIMS.find((c) => c.id === 'websocket-latency')!;
+  const withFloor = (values: number[], floor: number): Figure => ({ ...figure(values), unit: 'ms', floor: { value: floor, detail: 'the same load against a reference echo server' } });
+  it('decides nothing when both sides are within reach of the floor measured against a reference server', () => {
+    const j = judge(latency, withFloor(around(0.3), 0.2), withFloor(around(0.38), 0.2));
+    expect(j).toMatchObject({ verdict: 'inconclusive', cause: 'limit' });
+    expect(j.reason).toMatch(/^both sides are within 2x of the loader's own floor \(the same load against a reference echo server: 0\.20 ms\)/);
+  });
+  it('judges as usual once one side is clear of it', () => {
+    expect(judge(latency, withFloor(around(0.3), 0.2), withFloor(around(2), 0.2)).verdict).toBe('supported');
+    expect(judge(latency, figure(around(0.3)), figure(around(0.38))).verdict).toBe('supported'); // no floor measured: nothing to say
+  });
+});
+
 describe('evaluating the claims of a run', () => {
+  /** Every claim's id, with the beside rows that show whatever targets ran (other scenarios of the same targets). */
+  const allIds = () => withBeside(CLAIMS).filter((c) => !c.besideOf || c.besideKey).map((c) => c.id);
   const withLifecycle = (): RunResults => {
     const r = fakeResults();
     r.measurements.push(...fakeLifecycle('node', around(75), 40, 80e6, 75e6), ...fakeLifecycle('django', around(180).reverse(), 50, 300e6, 120e6));
@@ -126,7 +142,7 @@ describe('evaluating the claims of a run', () => {
 
   it('gives every claim a verdict, with "not measured" for scenarios that did not run', () => {
     const verdicts = evaluateClaims(withLifecycle());
-    expect(verdicts.map((v) => v.claim.id)).toEqual(CLAIMS.map((c) => c.id));
+    expect(verdicts.map((v) => v.claim.id)).toEqual(allIds());
     const by = Object.fromEntries(verdicts.map((v) => [v.claim.id, v]));
     expect(by['db-ops']).toMatchObject({ verdict: 'inconclusive', reason: 'not measured: the `db` scenario did not run' });
     expect(by['websocket-users']!.reason).toMatch(/^not measured/);
@@ -188,7 +204,25 @@ describe('evaluating the claims of a run', () => {
     expect(asgi.denominator!.detail).toMatch(/^uvicorn; /);
     expect(wsgi.denominator!.detail).toMatch(/^gunicorn \(gthread\); /);
     // Without django-wsgi in the run, no beside entry is shown.
-    expect(evaluateClaims(fakeResults()).map((v) => v.claim.id)).toEqual(CLAIMS.map((c) => c.id));
+    expect(evaluateClaims(fakeResults()).map((v) => v.claim.id)).toEqual(allIds());
+  });
+
+  it('reads the article\'s "Node.js / Deno" column: Deno against Django on the same bands as Node, and deno/node shown, not judged', () => {
+    const r = fakeResults();
+    r.targets['deno'] = { name: 'deno', title: 'Deno', language: 'javascript', framework: 'Deno', server: 'Deno.serve', baseline: false, versions: {} };
+    r.measurements = [
+      measurement('node', 'json', httpResult(rounds(64, around(1400)))),
+      measurement('django', 'json', httpResult(rounds(64, around(1000), 10))),
+      measurement('deno', 'json', httpResult(rounds(64, around(3000), 20))),
+    ];
+    const by = Object.fromEntries(evaluateClaims(r).map((v) => [v.claim.id, v]));
+    expect(by['json-throughput']).toMatchObject({ verdict: 'supported' });
+    // deno/django = 3.0, far above the article's 1.23-1.68 for its one column.
+    expect(by['json-throughput:deno/django']).toMatchObject({ verdict: 'refuted', claim: { band: [1.23, 1.68], besideOf: 'json-throughput' } });
+    expect(by['deno-beside-node']).toMatchObject({ verdict: 'shown', decision: { how: 'shown' } });
+    expect(by['deno-beside-node']!.ratio!.value).toBeCloseTo(3000 / 1400, 1);
+    expect(by['deno-beside-node']!.reason).toMatch(/shown, not judged/);
+    expect(by['startup:django/deno']!.claim).toMatchObject({ band: [1.9, 2.9], numerator: 'django', denominator: 'deno' });
   });
 
   it('is a pure function of the results', () => {

@@ -178,7 +178,9 @@ describe('executor', () => {
     const verdicts = evaluateClaims(store.results);
     const json = verdicts.find((v) => v.claim.id === 'json-throughput')!;
     expect(json).toMatchObject({ verdict: 'refuted', decision: { how: 'decided', pairs: 10, text: 'decided after 10 pairs' } });
-    expect(verdicts.find((v) => v.claim.id === 'deno-beside-node')!.verdict).toBe('refuted');
+    // Deno is judged against Django (the article's one column); deno/node is shown, not judged.
+    expect(verdicts.find((v) => v.claim.id === 'json-throughput:deno/django')).toMatchObject({ verdict: 'refuted', decision: { how: 'decided' } });
+    expect(verdicts.find((v) => v.claim.id === 'deno-beside-node')!.verdict).toBe('shown');
   });
 
   it('stops the claim rounds at the budget and says so in the verdict', async () => {

@@ -2,6 +2,7 @@
 // before them (which must still validate and read, falling back to the size on disk, saying so).
 import { describe, expect, it } from 'vitest';
 import { evaluateClaims } from '../../harness/claims/evaluate.ts';
+import { describeMethod } from '../../harness/docker/compressed-size.ts';
 import { imageInfoSchema, type ImageInfo } from '../../harness/schema.ts';
 import type { Figure } from '../../harness/types.ts';
 import { imageSizeScenario } from '../../scenarios/image-size.ts';
@@ -43,7 +44,8 @@ describe('image sizes, compressed and on disk', () => {
       ['django', '85.0 MB', '46.0 MB', '39.0 MB', '215.0 MB', '122.0 MB', '93.0 MB', 'localhost/bench-local/django-base', 'local'],
     ]);
     expect(bases!.rows[0]).toEqual(['localhost/bench-local/node-base', 'local stand-in (built here from Debian: no registry reachable)', '78.0 MB', '221.0 MB']);
-    expect(section.paragraphs[0]).toMatch(/judged on the compressed size\. Compressed: gzip level 6 of each layer\./);
+    expect(section.paragraphs[0]).toMatch(/judged on the compressed size\./);
+    expect(section.paragraphs[1]).toBe('Compressed size of node and django: gzip level 6 of each layer.');
   });
 
   it('charts the compressed sizes', () => {
@@ -84,5 +86,32 @@ describe('image sizes, compressed and on disk', () => {
     };
     expect(run(node, django).ratio!.value).toBeCloseTo(85 / 80, 6);
     expect(run(onDisk('node', 231e6, 221e6), onDisk('django', 215e6, 122e6)).ratio!.value).toBeCloseTo(215 / 231, 6);
+  });
+
+  it("describes each image's own layers and base, never the first image's as everyone's", () => {
+    // Methods as a run records them: the layer counts and the base/app split are each image's own.
+    const method = (layers: number, baseLayers: number) => describeMethod({ compressedBytes: 0, baseCompressedBytes: 0, appCompressedBytes: 0, layers, baseLayers, complete: true });
+    const nodeOwn = { ...node, compressedMethod: method(6, 4) };
+    const expressOwn = { ...compressed(onDisk('express', 225e6, 221e6), 78e6, 1e6), compressedMethod: method(6, 4) };
+    const djangoOwn = { ...django, compressedMethod: method(7, 2) };
+    const section = kind.section(
+      [measurement('node', 'image-size', { image: nodeOwn }), measurement('django', 'image-size', { image: djangoOwn }), measurement('express', 'image-size', { image: expressOwn })],
+      fakeResults(),
+    );
+    const [general, ...own] = section.paragraphs;
+    // The text shared by every image types no layer count: those come from each image's record.
+    expect(general).not.toMatch(/\d+ layers|first \d+|the \d+ the Dockerfile/);
+    expect(own).toEqual([`Compressed size of node and express: ${nodeOwn.compressedMethod}.`, `Compressed size of django: ${djangoOwn.compressedMethod}.`]);
+    expect(own[0]).toMatch(/summed over the 6 layers .*first 4 layers.*app = the 2 the Dockerfile adds/);
+    expect(own[1]).toMatch(/summed over the 7 layers .*first 2 layers.*app = the 5 the Dockerfile adds/);
+    // Neither image's description is attributed to the other.
+    expect(own[0]).not.toMatch(/django|7 layers|first 2 layers/);
+    expect(own[1]).not.toMatch(/node|express|6 layers|first 4 layers/);
+    // Each base image with its own sizes, not the first image's.
+    expect(section.tables[0]!.rows.map((r) => [r[0], r[2], r[7]])).toEqual([
+      ['node', '78.0 MB', 'localhost/bench-local/node-base'],
+      ['django', '46.0 MB', 'localhost/bench-local/django-base'],
+      ['express', '78.0 MB', 'localhost/bench-local/express-base'],
+    ]);
   });
 });

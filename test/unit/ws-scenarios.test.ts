@@ -57,6 +57,7 @@ function ramp(n: number, held: number, stop: CapacityResult['ramps'][number]['st
     loaderWorkers: 1,
     memoryPerClientBytes: perClient,
     projected1MBytes: 60e6 + perClient * MILLION,
+    targetOpenFiles: null,
   };
 }
 
@@ -148,7 +149,9 @@ describe('claims on WebSocket capacity', () => {
   it('a target that held the ceiling is a lower bound: only a ratio already above the band refutes, and the limit is named', () => {
     const low = evaluateClaims(run(ramps(12, 1000, 'ceiling'), ramps(12, 500, 'rtt-limit'))).find((x) => x.claim.id === 'websocket-users')!;
     expect(low).toMatchObject({ verdict: 'inconclusive', decision: { how: 'limit' } });
-    expect(low.reason).toMatch(/^node stopped at the run's ceiling of 1,000 clients \(its figure is a lower bound\)/);
+    expect(low.reason).toMatch(/^node stopped at the run's ceiling of 1,000 clients \(a safety bound\) in 12 of 12 ramps \(its figure is a lower bound\)/);
+    // Each side's stop is named, the framework's limit as such.
+    expect(low.reason).toMatch(/node stopped by the run's ceiling of 1,000 clients \(a safety bound\) in 12 of 12 ramps, django by its p95 round trip passing 250 ms \(the framework's limit\) in 12 of 12 ramps$/);
     const high = evaluateClaims(run(ramps(12, 1000, 'ceiling'), ramps(12, 250, 'rtt-limit'))).find((x) => x.claim.id === 'websocket-users')!;
     expect(high.verdict).toBe('refuted'); // at least 4x against a band of 2.5-3.5
   });
@@ -156,7 +159,35 @@ describe('claims on WebSocket capacity', () => {
   it('both sides at the ceiling: the run\'s limit, not the frameworks, so no more rounds are asked for', () => {
     const both = evaluateClaims(run(ramps(1, 1000, 'ceiling'), ramps(1, 1000, 'ceiling'))).find((x) => x.claim.id === 'websocket-users')!;
     expect(both).toMatchObject({ verdict: 'inconclusive', decision: { how: 'limit' } });
-    expect(both.reason).toMatch(/^both sides stopped at the run's ceiling of 1,000 clients, a limit of this run and machine, not of the frameworks/);
+    expect(both.reason).toMatch(/^both sides stopped at the run's ceiling of 1,000 clients \(a safety bound\), a limit of this run and machine, not of the frameworks/);
+  });
+
+  const fdRamps = (n: number, clients: number) =>
+    capacity(Array.from({ length: n }, (_, i) => ({ ...ramp(i + 1, clients, 'target-open-files'), lowerBound: true, targetOpenFiles: { limit: 20_000, processes: 1, source: 'read inside the container' } })));
+
+  it('both sides at the open-files limit of their processes: no verdict, whatever the ramps, and the limit is named', () => {
+    const v = evaluateClaims(run(fdRamps(12, 1000), fdRamps(12, 1000))).find((x) => x.claim.id === 'websocket-users')!;
+    expect(v).toMatchObject({ verdict: 'inconclusive', decision: { how: 'limit' } });
+    expect(v.reason).toMatch(/^both sides stopped at the open-files limit of the target's processes \(20,000 each, 1 worker\(s\)\) in 12 of 12 ramps, a limit of this run and machine/);
+  });
+
+  it('a lower bound over a framework limit may decide: node at the open-files limit over Channels at its round-trip limit', () => {
+    const v = evaluateClaims(run(fdRamps(12, 1000), ramps(12, 250, 'rtt-limit'))).find((x) => x.claim.id === 'websocket-users')!;
+    expect(v.verdict).toBe('refuted'); // at least 4x against 2.5-3.5
+    expect(v.reason).toMatch(/node stopped at the open-files limit of the target's processes .* so the true ratio is even higher/);
+  });
+
+  it('memory at scale: judged at the most clients both sides held, measured there, not extrapolated', () => {
+    // node holds 20 kB per connection, django 40 kB, both from 60 MB idle; django held 500, node 1,000.
+    const r = run(ramps(12, 1000, 'ceiling'), capacity(Array.from({ length: 12 }, (_, i) => ramp(i + 1, 500, 'rtt-limit', 40_000))));
+    const v = evaluateClaims(r).find((x) => x.claim.id === 'memory:at-scale')!;
+    expect(v.claim).toMatchObject({ scenario: 'ws-capacity', figure: 'memory-at-scale', numerator: 'node', denominator: 'django' });
+    // At 500 clients: node 60 MB + 10 MB, django 60 MB + 20 MB.
+    expect(v.ratio!.value).toBeCloseTo(70 / 80, 6);
+    expect(v.numerator!.detail).toMatch(/memory while holding 500 clients \(the most both sides reached\)/);
+    expect(v.verdict).toBe('supported');
+    const none = evaluateClaims(run(ramps(12, 1000, 'ceiling'), capacity([]))).find((x) => x.claim.id === 'memory:at-scale')!;
+    expect(none.decision.how).toBe('not-measured');
   });
 
   it('sets the 1M+ claims against the machine\'s memory, as an extrapolation, never more than inconclusive', () => {
@@ -165,19 +196,35 @@ describe('claims on WebSocket capacity', () => {
     const node = evaluateClaims(r).find((x) => x.claim.id === 'node-1m-connections')!;
     const channels = evaluateClaims(r).find((x) => x.claim.id === 'channels-1m-users')!;
     expect(node.verdict).toBe('inconclusive');
-    expect(node.reason).toMatch(/^an extrapolation, not a measurement .*: 1,000,000 connections would need about 18\.7 GiB, 0\.78x this machine's 24\.0 GiB, so memory alone would not stop them here/);
+    expect(node.reason).toMatch(/^an extrapolation, not a measurement .*: 1,000,000 connections would need about 18\.7 GiB, 95\.0% interval 18\.7-18\.7 GiB \(least squares through 4 steps of 1 ramp\(s\).*\), 0\.78x this machine's 24\.0 GiB \(its total: the run recorded no available memory\), so memory alone would not stop them here/);
     expect(channels.verdict).toBe('inconclusive');
-    expect(channels.reason).toMatch(/would need about 37\.3 GiB, 1\.55x this machine's 24\.0 GiB, so they would not fit in its memory/);
+    expect(channels.reason).toMatch(/would need about 37\.3 GiB, no interval \(too few steps for one\), 1\.55x this machine's 24\.0 GiB .*, so they would not fit/);
     expect(node.denominator).toMatchObject({ target: 'this machine', value: 24 * 1024 ** 3 });
+    // Set against the memory available when the run started, where the run recorded it.
+    r.environment.memoryAvailableBytes = 16 * 1024 ** 3;
+    const available = evaluateClaims(r).find((x) => x.claim.id === 'node-1m-connections')!;
+    expect(available.reason).toMatch(/1\.17x the 16\.0 GiB available when the run started, so even its interval's low end would not fit/);
+  });
+
+  it('the 1M interval comes from the fit through every ramp\'s steps, and widens with their scatter', () => {
+    const noisy = capacity([1, 2, 3].map((n) => {
+      const x = ramp(n, 1000, 'ceiling', 20_000);
+      return { ...x, steps: x.steps.map((s, i) => ({ ...s, memoryBytes: s.memoryBytes! + ((i + n) % 2 ? 3e6 : -3e6) })) };
+    }));
+    const r = run(noisy, capacity([ramp(1, 250, 'rtt-limit')]));
+    const v = evaluateClaims(r).find((x) => x.claim.id === 'node-1m-connections')!;
+    const m = /interval ([\d.]+)-([\d.]+) GiB \(least squares through 12 steps of 3 ramp/.exec(v.reason);
+    expect(m).not.toBeNull();
+    expect(Number(m![2]) - Number(m![1])).toBeGreaterThan(1);
   });
 
   it('the report shows the capacity curve and labels the 1M figure an extrapolation', () => {
     const r = run(capacity([ramp(1, 1000, 'ceiling')]), capacity([ramp(1, 500, 'rtt-limit')]));
     const md = renderMarkdown(r);
     expect(md).toContain('## Scenario `ws-capacity`');
-    expect(md).toMatch(/\| node \| websocket \| ≥ 1,000 \| no interval \(1 sample\) \|/);
-    expect(md).toMatch(/\| django \| websocket \| 500 \|/);
+    expect(md).toMatch(/\| node \| websocket \| 1 \| 20,000 \| ≥ 1,000 \| no interval \(1 sample\) \| the run's ceiling of 1,000 clients \(a safety bound\) \|/);
+    expect(md).toMatch(/\| django \| websocket \| 1 \| 20,000 \| 500 \|/);
     expect(md).toContain('**The 1M figure is an extrapolation**');
-    expect(md).toMatch(/node: a ramp ended at a limit of the loader's machine or at the ceiling/);
+    expect(md).toMatch(/node: stopped by the run's ceiling of 1,000 clients \(a safety bound\), a limit of this run or machine/);
   });
 });

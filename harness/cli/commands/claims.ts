@@ -30,7 +30,8 @@ export async function claimsCommand(argv: string[]): Promise<number> {
   if (mismatch) throw new UserError(`Cannot pool the runs' verdicts: ${mismatch}.`, 'Give runs made on one machine from one commit; compare machines or commits with `compare` instead.');
   const rows = replicateClaims(runs);
   const contradicting = rows.filter((r) => r.contradicts);
-  const decided = rows.filter((r) => r.verdict !== 'inconclusive').length;
+  const judged = rows.filter((r) => r.verdict !== 'shown');
+  const decided = judged.filter((r) => r.verdict !== 'inconclusive').length;
   const markdown = [
     `# The article's claims over ${runs.length} runs`,
     '',
@@ -38,7 +39,7 @@ export async function claimsCommand(argv: string[]): Promise<number> {
     '',
     `Runs ${runs.map((r) => `${r.runId} (profile ${r.profile}, runtime ${r.runtime}, commit ${r.environment.gitCommit ?? 'unknown'}${r.environment.gitDirty ? ', dirty tree' : ''})`).join(', ')} on ${runs[0]!.environment.cpuModel}, ${runs[0]!.environment.cores} cores (${runs[0]!.environment.hostname}).`,
     '',
-    `Each claim is judged on the pairs of all ${runs.length} runs together (its interval is anytime-valid, so the pairs of several runs pool without losing its level): ${decided} of ${rows.length} are decided. ` +
+    `Each claim is judged on the pairs of all ${runs.length} runs together (its interval is anytime-valid, so the pairs of several runs pool without losing its level): ${decided} of ${judged.length} are decided. ` +
       (contradicting.length
         ? `**${contradicting.length} contradict** (one run supported what another refuted: ${contradicting.map((r) => r.id).join(', ')}): lean on none of them.`
         : 'No run contradicts another (none supported what another refuted).'),

@@ -31,6 +31,7 @@ import type {
   WsLoader,
   WsLoaderOptions,
   WsProtocol,
+  WsScheduleLateness,
   WsStopReason,
 } from './types.ts';
 
@@ -82,6 +83,12 @@ export function wsLatency(h: Histogram): WsLatencyMs {
 
 function encode(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
+}
+
+/** The workers' schedule lateness, merged exactly as their round trips are. */
+function lateness(replies: { latenessUs: string }[]): WsScheduleLateness {
+  const h = mergeHistograms(replies.map((r) => r.latenessUs));
+  return { latencyMs: wsLatency(h), histogramUs: encode(h) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -595,6 +602,7 @@ export function createWsLoader(options: WsLoaderOptions): WsLoader {
               latencyMs: wsLatency(rttHistogram),
               histogramUs: encode(rttHistogram),
             },
+            rttLateness: lateness(sampled),
             loaderCpuPct: busiest(pool.cpuSince(mark)).loaderCpuPct,
             atMs: performance.now() - t0,
             stop: null,
@@ -660,6 +668,7 @@ export function createWsLoader(options: WsLoaderOptions): WsLoader {
           handshakes,
           durationS,
           rtt: { sent, received: sum((e) => e.received), lost: sum((e) => e.lost), latencyMs: wsLatency(h), histogramUs: encode(h) },
+          lateness: lateness(echoed),
           messagesPerS: durationS > 0 ? sum((e) => e.received) / durationS : 0,
           requestedRate: request.ratePerClient * clients,
           achievedRate: sum((e) => (e.sendDurationS > 0 ? e.sent / e.sendDurationS : 0)),

@@ -1,7 +1,10 @@
 // The load generator's messages: ASCII text "<sender>,<seq>,<stampUs>," padded with 'x' to the
 // size asked for. The sender's id and a sequence number let each client check exactly-once,
-// in-order delivery; the stamp (microseconds on a clock all processes share, see sharedClockMs) lets
-// a receiver in another worker process measure a broadcast's delivery time.
+// in-order delivery; the stamp (microseconds on a clock all processes share, see sharedClockMs) is
+// when the message was sent: echo and sample stamp the actual send time (read just before the
+// write), so a round trip is the receive time minus the stamp; a broadcast stamps its round's
+// scheduled time (open loop) or its send time (closed loop). The shared clock lets a receiver in
+// another worker process measure a broadcast's delivery time.
 
 /** Milliseconds since the epoch with sub-millisecond resolution, comparable across processes: each
  * process's performance.timeOrigin is the wall clock at its start, and performance.now() runs on

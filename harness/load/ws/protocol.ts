@@ -52,7 +52,9 @@ export interface Drops {
 export type WsReply =
   | { type: 'ready'; openFilesLimit: number }
   | ({ type: 'opened'; ok: number; failed: number; errorKinds: Record<string, number>; handshakeUs: string; openMs: number } & Drops)
-  | ({ type: 'sampled'; sent: number; received: number; lost: number; unexpected: number; rttUs: string } & Drops)
+  /** rttUs: round trips from each message's actual send time; latenessUs: each sent message's send time
+   * minus its scheduled one (count = sent). Both HDR histograms in µs, compressed base64. */
+  | ({ type: 'sampled'; sent: number; received: number; lost: number; unexpected: number; rttUs: string; latenessUs: string } & Drops)
   | ({
       type: 'echoed';
       clients: number;
@@ -62,7 +64,9 @@ export type WsReply =
       outOfOrder: number;
       misrouted: number;
       unexpected: number;
+      /** As in `sampled`. */
       rttUs: string;
+      latenessUs: string;
       sendDurationS: number;
       durationS: number;
     } & Drops)

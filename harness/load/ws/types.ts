@@ -110,6 +110,14 @@ export interface WsRoundTrips {
   histogramUs: string;
 }
 
+/** How late the open-loop schedule sent its messages: each message's actual send time minus its
+ * scheduled one, in µs (at least 1 µs), one value per message sent. The round trips leave it out
+ * (they run from the actual send time); here it shows whether the loader kept its rate. */
+export interface WsScheduleLateness {
+  latencyMs: WsLatencyMs;
+  histogramUs: string;
+}
+
 export interface WsCapacityStep {
   /** 1-based. */
   step: number;
@@ -124,8 +132,10 @@ export interface WsCapacityStep {
   dropKinds: Record<string, number>;
   /** Messages during the step's sample that were no load message (see WsEchoResult.unexpected). */
   unexpected: number;
-  /** The step's echo sample: round trips from each message's send time. */
+  /** The step's echo sample: round trips from each message's actual send time. */
   rtt: WsRoundTrips;
+  /** The sample's schedule lateness (count: rtt.sent). */
+  rttLateness: WsScheduleLateness;
   /** The busiest worker's CPU over the step, in percent of its CPU. */
   loaderCpuPct: number | null;
   /** When the step ended, in ms from the ramp's start. */
@@ -166,7 +176,7 @@ export interface WsEchoRequest {
   /** ws://host:port/ws/echo */
   url: string;
   clients: number;
-  /** Messages per second each client sends (open loop: a fixed schedule, staggered across clients). */
+  /** Messages per second each client sends (open loop: a fixed schedule, staggered across clients; a late message is sent at once, and its lateness recorded in WsEchoResult.lateness). */
   ratePerClient: number;
   durationS: number;
   /** Size of each load message in bytes (default 32). With socket.io it is the event's payload, the
@@ -180,8 +190,12 @@ export interface WsEchoResult {
   handshakes: WsHandshakes;
   /** From the first send to the last echo counted (or the end of sending, if later). */
   durationS: number;
-  /** Round trips from each message's scheduled send time, so a stall shows instead of slowing the schedule (as wrk2). */
+  /** Round trips from each message's actual send time (a clock read at the write), so that the
+   * loader's timer lateness is not in them; a stalled server still shows, as its echoes come late. */
   rtt: WsRoundTrips;
+  /** How late each message left against the open-loop schedule (count: rtt.sent). A loader that
+   * cannot keep up shows here (and in achievedRate), not in the round trips. */
+  lateness: WsScheduleLateness;
   /** Echoes received per second. */
   messagesPerS: number;
   /** ratePerClient × clients, and the rate actually sent. */

@@ -16,7 +16,6 @@
 // figures are the clients actually held.
 import fs from 'node:fs';
 import net from 'node:net';
-import * as hdr from 'hdr-histogram-js';
 import {
   CLOSE_NORMAL,
   closePayload,
@@ -33,9 +32,9 @@ import {
 import { checkResponse, newKey, upgradeRequest } from './handshake.ts';
 import { loadMessage, sharedClockMs, parseLoadMessage, type ParsedMessage } from './message.ts';
 import type { WsCommand, WsReply, WsWorkerConfig } from './protocol.ts';
+import { Recorder } from './recorder.ts';
 import { connectPacket, decodeSioPacket, disconnectPacket, EVENT_SUFFIX, eventPrefix, namespacePart, parseOpenPacket, SIO_CONNECT, SIO_CONNECT_ERROR } from './socketio.ts';
 
-const HIGHEST_US = 60_000_000;
 /** Waits for the close handshakes at `close`, at most. */
 const CLOSE_WAIT_MS = 2000;
 const TIMEOUT_CHECK_MS = 100;
@@ -99,46 +98,6 @@ function sourceFor(id: number, attempt: number): { address?: string; port?: numb
   if (attempt === 0 && planned <= ports.high) return { address, port: planned };
   const spareLow = Math.min(ports.low + ports.planned, ports.high);
   return { address, port: spareLow + Math.floor(Math.random() * (ports.high - spareLow + 1)) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Latency recording: values below FAST_LIMIT_US are counted per microsecond in a plain array and
-// folded into the HDR histogram when it is encoded (recordValue costs about as much as handling a
-// message); the histogram is exactly the one direct recording gives.
-
-const FAST_LIMIT_US = 1 << 17;
-
-class Recorder {
-  private readonly fast = new Uint32Array(FAST_LIMIT_US);
-  private histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3 });
-  count = 0;
-
-  record(us: number): void {
-    this.count++;
-    if (us < 1) us = 1;
-    else us = Math.round(us);
-    if (us < FAST_LIMIT_US) this.fast[us]!++;
-    else this.histogram.recordValue(us > HIGHEST_US ? HIGHEST_US : us);
-  }
-
-  recordMany(us: number, n: number): void {
-    if (n <= 0) return;
-    this.count += n;
-    this.histogram.recordValueWithCount(Math.min(Math.max(1, Math.round(us)), HIGHEST_US), n);
-  }
-
-  /** The histogram so far, encoded; the recorder starts afresh. */
-  take(): string {
-    for (let us = 1; us < FAST_LIMIT_US; us++) {
-      const n = this.fast[us]!;
-      if (n > 0) this.histogram.recordValueWithCount(us, n);
-    }
-    this.fast.fill(0);
-    const encoded = hdr.encodeIntoCompressedBase64(this.histogram);
-    this.histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_US, numberOfSignificantValueDigits: 3 });
-    this.count = 0;
-    return encoded;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -665,6 +624,8 @@ let opStartUs = 0;
 
 const parsed: ParsedMessage = { ok: false, sender: 0, seq: 0, stampUs: 0 };
 const rtt = new Recorder();
+/** sample and echo: how late each message left against its schedule (see runSchedule). */
+const lateness = new Recorder();
 let sent = 0;
 let received = 0;
 let outOfOrder = 0;
@@ -744,8 +705,11 @@ function onLoadMessage(client: Client, data: Buffer, start: number, end: number)
 
 // ---------------------------------------------------------------------------------------------
 // sample and echo: messages on a schedule, message k going to clients[k mod n] at start + k/rate
-// (one timer catches up on every message whose time has come). A message is stamped with its
-// scheduled time, so a late loader or a stalled server shows in the round trips (as wrk2).
+// (one timer catches up on every message whose time has come). A message is stamped with the time
+// it is actually written, read per message, so its round trip is the server's and the network's
+// alone: a stamp of the scheduled time would add the timers' lateness (millisecond resolution) to
+// every round trip, a floor under every target. The lateness (actual minus scheduled send time) is
+// recorded on its own, so a late loader still shows, beside the round trips instead of inside them.
 
 interface Schedule {
   targets: Client[];
@@ -762,14 +726,14 @@ interface Schedule {
 
 function runSchedule(s: Schedule): void {
   s.timer = null;
-  const now = sharedClockMs();
-  const due = Math.min(s.planned, Math.floor((now - s.startMs) * s.ratePerMs) + 1);
+  const due = Math.min(s.planned, Math.floor((sharedClockMs() - s.startMs) * s.ratePerMs) + 1);
   const n = s.targets.length;
   for (; s.next < due; s.next++) {
     const client = s.targets[(s.offset + s.next) % n]!;
     if (client.state !== OPEN) continue;
-    const stampUs = Math.round((s.startMs + s.next / s.ratePerMs) * 1000);
-    client.send(loadMessage(client.id, client.sendSeq++, stampUs, s.bytes));
+    const sendUs = sharedClockMs() * 1000;
+    client.send(loadMessage(client.id, client.sendSeq++, Math.round(sendUs), s.bytes));
+    lateness.record(sendUs - (s.startMs + s.next / s.ratePerMs) * 1000);
     sent++;
   }
   if (s.next < s.planned) s.timer = setTimeout(() => runSchedule(s), Math.max(0, s.startMs + s.next / s.ratePerMs - sharedClockMs()));
@@ -805,7 +769,7 @@ function awaitEchoes(done: () => void): void {
 function sample(cmd: Extract<WsCommand, { cmd: 'sample' }>): void {
   const targets = openClients();
   if (targets.length === 0 || cmd.messages <= 0) {
-    reply({ type: 'sampled', sent: 0, received: 0, lost: 0, unexpected: 0, rttUs: rtt.take(), ...drops() });
+    reply({ type: 'sampled', sent: 0, received: 0, lost: 0, unexpected: 0, rttUs: rtt.take(), latenessUs: lateness.take(), ...drops() });
     return nextCommand();
   }
   resetCounters();
@@ -828,7 +792,7 @@ function sample(cmd: Extract<WsCommand, { cmd: 'sample' }>): void {
         mode = MODE_IDLE;
         const lost = Math.max(0, sent - received);
         rtt.recordMany(MESSAGE_TIMEOUT_US, lost);
-        reply({ type: 'sampled', sent, received, lost, unexpected, rttUs: rtt.take(), ...drops() });
+        reply({ type: 'sampled', sent, received, lost, unexpected, rttUs: rtt.take(), latenessUs: lateness.take(), ...drops() });
         nextCommand();
       }),
   });
@@ -840,7 +804,7 @@ function echo(cmd: Extract<WsCommand, { cmd: 'echo' }>): void {
   const rate = cmd.ratePerClient * targets.length;
   const planned = Math.ceil(cmd.durationS * rate);
   if (planned === 0) {
-    reply({ type: 'echoed', clients: 0, sent: 0, received: 0, lost: 0, outOfOrder: 0, misrouted: 0, unexpected: 0, rttUs: rtt.take(), sendDurationS: 0, durationS: 0, ...drops() });
+    reply({ type: 'echoed', clients: 0, sent: 0, received: 0, lost: 0, outOfOrder: 0, misrouted: 0, unexpected: 0, rttUs: rtt.take(), latenessUs: lateness.take(), sendDurationS: 0, durationS: 0, ...drops() });
     return nextCommand();
   }
   mode = MODE_ECHO;
@@ -872,6 +836,7 @@ function echo(cmd: Extract<WsCommand, { cmd: 'echo' }>): void {
           misrouted,
           unexpected,
           rttUs: rtt.take(),
+          latenessUs: lateness.take(),
           sendDurationS: (stopMs - startMs) / 1000,
           durationS: (Math.max(stopMs, lastReceiveMs) - startMs) / 1000,
           ...drops(),
