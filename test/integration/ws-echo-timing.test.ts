@@ -155,7 +155,8 @@ describe.each(RUNTIMES)('echo round trips with the loader on $name $version', (r
       expect(count(r.lateness)).toBe(r.rtt.sent);
       expect(r.lateness.latencyMs.max).toBeGreaterThanOrEqual(r.lateness.latencyMs.p50);
     }
-    expect(delayed.rtt.latencyMs.p50).toBeGreaterThanOrEqual(DELAY_MS);
+    // A timer may fire a little before its time, and the histogram keeps 3 significant digits.
+    expect(delayed.rtt.latencyMs.p50).toBeGreaterThanOrEqual(DELAY_MS * 0.95);
     expect(delayed.rtt.latencyMs.p50).toBeLessThan(DELAY_MS + 40);
     expect(floor.rtt.latencyMs.p50).toBeLessThan(5);
     expect(floor.rtt.latencyMs.p50 * 4).toBeLessThan(delayed.rtt.latencyMs.p50);
