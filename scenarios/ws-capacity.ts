@@ -188,7 +188,7 @@ async function ramp(instance: RunningTarget, round: number, r: CapacityResult, f
     idleBytes: idle?.memoryBytes ?? null,
     steps,
     stopReason: fdBound ? 'target-open-files' : result.stopReason,
-    stopDetail: fdBound ? `${result.stopDetail} The step asked for ${fmtInt(asked)} clients, near what the target's processes may open here (${fmtInt(files!.limit)} descriptors each, ${r.workers} worker(s); ${files!.source}): the machine's limit, not the framework's.` : result.stopDetail,
+    stopDetail: fdBound ? `${result.stopDetail} The step asked for ${fmtInt(asked)} clients, ${asked > files!.limit * r.workers ? 'more than' : 'near'} what the target's processes may open here (${fmtInt(files!.limit)} descriptors each, ${r.workers} worker(s); ${files!.source}): the machine's limit, not the framework's.` : result.stopDetail,
     maxClientsWithinLimits: result.maxClientsWithinLimits,
     maxConnected: result.maxConnected,
     lowerBound: (LOADER_LIMITS as readonly string[]).includes(result.stopReason) || fdBound || (result.stopReason === 'rtt-limit' && lastStep?.loaderBound === true),
