@@ -3,6 +3,7 @@
 // declared here.
 import type { z } from 'zod';
 import type { TopLevelSpec } from 'vega-lite';
+import type { WsLoader } from './load/ws/types.ts';
 export type {
   CheckResult,
   Endpoint,
@@ -25,7 +26,23 @@ export type {
 import type { CheckResult, Endpoint, ImageInfo, LatencyMs, LoadShape, Measurement, RoundsRecord, RunResults, ServiceInfo, TargetDeclaration } from './schema.ts';
 
 export type ProfileName = 'quick' | 'full';
-export type RuntimeName = 'local' | 'docker';
+/** A registered runtime's name (harness/runtime/registry.ts lists them; 'local' and 'docker' today). */
+export type RuntimeName = string;
+
+/**
+ * What a runtime can do. Scenarios and reports ask these, never a runtime's name; a new runtime is a
+ * module that declares them plus one registration (harness/runtime/registry.ts).
+ */
+export interface RuntimeCapabilities {
+  /** What one started target is, in words for reports: an OS process tree or a container. */
+  unit: 'process' | 'container';
+  /** It builds an image per target (Runtime.image) whose layers and size can be read. */
+  images: boolean;
+  /** RunningTarget.startup splits readyMs into the engine's share and the application's. */
+  startupSplit: boolean;
+  /** It reads the target's own process tree (memory as PSS of its processes, the open-files limit of each). */
+  processTree: boolean;
+}
 
 /** A target declaration together with the folder it lives in. */
 export interface Target {
@@ -158,6 +175,8 @@ export interface VerifyContext {
 
 export interface Runtime {
   name: RuntimeName;
+  /** What it can do (see RuntimeCapabilities). */
+  can: RuntimeCapabilities;
   /** Builds what the target needs (venv, npm install, image). Idempotent and cached. */
   prepare(target: Target, log: (line: string) => void): Promise<void>;
   start(target: Target, options: StartOptions): Promise<RunningTarget>;
@@ -215,11 +234,18 @@ export interface HttpLoadRequest {
   rate?: number;
 }
 
+/** What an HTTP load generator can do; scenarios ask this, never a loader's name. */
+export interface HttpLoaderCapabilities {
+  /** Holds an open-loop request rate (HttpLoadRequest.rate), latency from each request's intended send time. */
+  openLoop: boolean;
+}
+
 export interface HttpLoader {
   name: string;
   version: string;
   /** What runs it, e.g. "bun 1.4.5" or "node 20.20.2". */
   runtime?: string;
+  can: HttpLoaderCapabilities;
   /** `onStart` is called when the load actually begins (after the loader process has started). */
   run(request: HttpLoadRequest, signal?: AbortSignal, onStart?: () => void): Promise<HttpLoadResult>;
 }
@@ -248,11 +274,38 @@ export interface ClaimRoundsContext {
   done(record: Pick<RoundsRecord, 'rounds' | 'elapsedS' | 'stoppedBy' | 'open' | 'levels' | 'levelsFrom'> & { minRounds?: number }): void;
 }
 
-export interface ScenarioContext<R> {
+/** The load generators of a run, chosen by flags (--loader, ...) and made once by the run; scenarios take every loader they use from here. */
+export interface RunLoaders {
+  http: HttpLoader;
+  ws: WsLoader;
+}
+
+/**
+ * Options a scenario owns (its load settings): declared by the scenario, so that the core's schema,
+ * configuration and command line name none. Several scenarios may share one declaration (the
+ * WebSocket scenarios share `ws`); the core keeps one per key.
+ */
+export interface ScenarioOptions<O = unknown> {
+  /** Where they live: results.json `load.<key>`, and `<key>` in bench.config.ts. */
+  key: string;
+  /** Validates them (in results.json, in the config, after flags). */
+  schema: z.ZodType<O>;
+  defaults: Record<ProfileName, O>;
+  /** Command-line flags of `run`: `--<name> VALUE`, applied over the profile's defaults and the config. */
+  flags?: { name: string; help: string; apply(options: O, value: string): O }[];
+  /** Checks the options as a whole once flags and config are applied; throws a UserError naming the flag or field. */
+  check?(options: O): void;
+  /** A phrase for the profile's one-line description. */
+  describe?(options: O): string;
+}
+
+export interface ScenarioContext<R, O = unknown> {
   profile: ProfileName;
   runtime: Runtime;
   load: LoadShape;
-  loader: HttpLoader;
+  /** The scenario's own options (Scenario.options), resolved for this run. */
+  options: O;
+  loaders: RunLoaders;
   /** Loader CPU use above this (percent of the loader's CPUs) flags a trial loaderBound. */
   loaderBoundPct: number;
   progress: ProgressReporter;
@@ -375,13 +428,15 @@ export type Schedule =
   /** One deterministic reading per target. */
   | 'once';
 
-export interface Scenario<R = unknown> {
+export interface Scenario<R = unknown, O = unknown> {
   name: string;
   description: string;
+  /** The options it owns, if any (see ScenarioOptions). */
+  options?: ScenarioOptions<O>;
   /** Endpoints the target must declare; a target without them is skipped. */
   requires: Endpoint[];
-  /** Runtimes that can measure it (default: all); on others the target is skipped with a reason. */
-  runtimes?: RuntimeName[];
+  /** What the runtime must be able to do (default: nothing special); on a runtime that cannot, the target is skipped with the reason. */
+  runtimeNeeds?: (keyof Omit<RuntimeCapabilities, 'unit'>)[];
   /** Services the executor must start before the targets (PostgreSQL, Redis). */
   services?: ServiceDeclaration[];
   /**
@@ -396,13 +451,13 @@ export interface Scenario<R = unknown> {
   /** Contract checks on a freshly started target; a 'fail' marks it invalid and leaves it out. */
   verify(running: RunningTarget, ctx: VerifyContext): Promise<CheckResult[]>;
   /** All targets were started and verified by the executor, which stops them afterwards. */
-  run(targets: RunningTarget[], ctx: ScenarioContext<R>): Promise<void>;
+  run(targets: RunningTarget[], ctx: ScenarioContext<R, O>): Promise<void>;
   /**
    * Seconds of timed work `run` will do for this many targets at most (the plan's upper bound, printed
    * before the run and used for the progress estimate); `claimTargets`: how many of them the claims
    * resting on the scenario need (0: none rests on it), whose rounds may run on to the budget.
    */
-  plannedSeconds(load: LoadShape, profile: ProfileName, targets: number, claimTargets: number): number;
+  plannedSeconds(load: LoadShape, profile: ProfileName, targets: number, claimTargets: number, options: O): number;
 }
 
 /** A file a reporter produced; only the CLI writes files. */

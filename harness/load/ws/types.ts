@@ -260,11 +260,18 @@ export interface WsBroadcastResult {
   loaderCpuPerCpu?: number[];
 }
 
+/** What a WebSocket load generator can do; scenarios ask this, never a loader's name. */
+export interface WsLoaderCapabilities {
+  /** Speaks Socket.IO (WsProtocol 'socket.io') besides plain WebSocket messages. */
+  socketio: boolean;
+}
+
 export interface WsLoader {
   name: string;
   version: string;
   /** What runs the workers, e.g. "bun 1.4.5". */
   runtime: string;
+  can: WsLoaderCapabilities;
   /** Adds clients step by step, each held open, until a limit or the ceiling; see WsCapacityOptions.onStep. */
   capacity(request: WsCapacityRequest, options?: WsCapacityOptions): Promise<WsCapacityResult>;
   /** A fixed number of clients, each sending at a fixed rate for a duration. */
