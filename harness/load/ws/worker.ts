@@ -32,7 +32,7 @@ import {
 import { checkResponse, newKey, upgradeRequest } from './handshake.ts';
 import { loadMessage, sharedClockMs, parseLoadMessage, type ParsedMessage } from './message.ts';
 import type { WsCommand, WsReply, WsWorkerConfig } from './protocol.ts';
-import { Recorder } from './recorder.ts';
+import { Recorder } from '../kit/recorder.ts';
 import { connectPacket, decodeSioPacket, disconnectPacket, EVENT_SUFFIX, eventPrefix, namespacePart, parseOpenPacket, SIO_CONNECT, SIO_CONNECT_ERROR } from './socketio.ts';
 
 /** Waits for the close handshakes at `close`, at most. */

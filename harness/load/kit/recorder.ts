@@ -1,7 +1,7 @@
-// Latency recording for the WebSocket loader's workers, in microseconds. Values below FAST_LIMIT_US
-// are counted per microsecond in a plain array and folded into the HDR histogram when it is encoded
-// (recordValue costs about as much as handling a message); the histogram is exactly the one direct
-// recording gives, encoded as the loader's `histogramUs` so that workers merge exactly.
+// Latency recording in the loader workers, in microseconds. Values below FAST_LIMIT_US are counted
+// per microsecond in a plain array and folded into the HDR histogram when it is encoded (a
+// histogram's recordValue costs about as much as parsing a response on Node); the histogram is
+// exactly the one direct recording gives, encoded so that workers merge exactly (histogram.ts).
 import * as hdr from 'hdr-histogram-js';
 
 /** Values above this (60 s) are recorded as this. */
