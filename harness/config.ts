@@ -10,7 +10,7 @@ import { earliestDecisionPairs } from './stats/confseq.ts';
 import { formatLevel } from './stats/intervals.ts';
 import type { LoadShape, ProfileName } from './types.ts';
 
-type Profile = LoadShape & Required<Pick<LoadShape, 'claimRounds' | 'confidence' | 'ws'>>;
+type Profile = LoadShape & Required<Pick<LoadShape, 'claimRounds' | 'confidence'>>;
 
 const PROFILE_SHAPES: Record<ProfileName, Profile> = {
   // The default run: every scenario on every target within the quick start's ten minutes on 2 cores,
@@ -24,10 +24,6 @@ const PROFILE_SHAPES: Record<ProfileName, Profile> = {
     claimRounds: { max: 16, budgetS: 60 },
     confidence: 0.95,
     pipelining: 1,
-    // One capacity ramp per target, up to a safety ceiling above what a target process may open on
-    // these machines (20,000 files), so that a ramp ends at the framework's limit or says which of the
-    // machine's stopped it; echo at half the slowest target's probed capacity.
-    ws: { step: 5000, ceiling: 25000, rttLimitMs: 250, ramps: 1, sampleMessages: 100, echoClients: 500, echoShare: 0.5, echoProbeRate: 20000, broadcastClients: 50, trialS: 1, messageBytes: 32 },
   },
   // Close to TechEmpower's levels, every scenario within an hour of load on 2 cores: a sweep over
   // 16..512 connections for the tables and charts, then claim rounds at each target's best level.
@@ -39,34 +35,38 @@ const PROFILE_SHAPES: Record<ProfileName, Profile> = {
     claimRounds: { max: 30, budgetS: 150 },
     confidence: 0.95,
     pipelining: 1,
-    // Two ramps per target, each on a fresh target; echo with thousands of clients.
-    ws: { step: 5000, ceiling: 50000, rttLimitMs: 250, ramps: 2, sampleMessages: 200, echoClients: 5000, echoShare: 0.5, echoProbeRate: 20000, broadcastClients: 500, trialS: 3, messageBytes: 32 },
   },
 };
 
-/** A profile in words, every figure taken from its shape (help, `list`, README). */
-export function describeProfile(p: LoadShape): string {
+/**
+ * A profile in words, every figure taken from its shape (help, `list`, README); `phrases` are the
+ * scenarios' options in words (ScenarioOptions.describe), which the core cannot name.
+ */
+export function describeProfile(p: LoadShape, phrases: string[] = []): string {
   const levels = p.connections.length > 1 ? `a sweep over ${p.connections[0]}..${p.connections.at(-1)} connections (${p.trials} rounds per level), then claim rounds at each target's best level` : `every HTTP scenario at ${p.connections[0]} connections`;
   const claims = p.claimRounds
     ? `; claim rounds go on while a claim is undecided at ${formatLevel(p.confidence ?? 0.95)} (anytime-valid: bounded after ${earliestDecisionPairs(p.confidence ?? 0.95)} pairs at the earliest), up to ${p.claimRounds.max} rounds or ${p.claimRounds.budgetS} s per scenario after its least rounds`
     : '';
-  const ws = p.ws ? `; WebSocket ramps in steps of ${p.ws.step.toLocaleString('en-US')} to ${p.ws.ceiling.toLocaleString('en-US')} clients (${p.ws.ramps} per target), echo at ${p.ws.echoClients.toLocaleString('en-US')} clients${p.ws.echoShare ? ` and ${Math.round(p.ws.echoShare * 100)}% of the slowest target's echo capacity` : ''}, ${p.ws.trialS} s trials` : '';
-  return `${levels}; trials of ${p.durationS} s after a ${p.warmupS} s warmup, at least ${p.trials} rounds${claims}${ws}`;
+  return `${levels}; trials of ${p.durationS} s after a ${p.warmupS} s warmup, at least ${p.trials} rounds${claims}${phrases.map((x) => `; ${x}`).join('')}`;
 }
 
-export const PROFILES: Record<ProfileName, Profile & { description: string }> = {
-  quick: { ...PROFILE_SHAPES.quick, description: `a first look, in minutes: ${describeProfile(PROFILE_SHAPES.quick)}` },
-  full: { ...PROFILE_SHAPES.full, description: `close to TechEmpower, within an hour of load: ${describeProfile(PROFILE_SHAPES.full)}` },
-};
+const PROFILE_PURPOSE: Record<ProfileName, string> = { quick: 'a first look, in minutes', full: 'close to TechEmpower, within an hour of load' };
 
-export const RUNTIME_CHOICES = ['local', 'docker', 'auto'] as const;
+export const PROFILES: Record<ProfileName, Profile> = PROFILE_SHAPES;
+
+/** A profile's one-line description, with the scenarios' options in words (see run/options.ts optionPhrases). */
+export function profileDescription(profile: ProfileName, phrases: string[] = []): string {
+  return `${PROFILE_PURPOSE[profile]}: ${describeProfile(PROFILES[profile], phrases)}`;
+}
+
 
 /** What bench.config.ts may set; the CLI flags override it. */
 export const userConfigSchema = z.strictObject({
   targets: z.array(z.string()).optional(),
   scenarios: z.array(z.string()).optional(),
   profile: z.enum(['quick', 'full']).optional(),
-  runtime: z.enum(RUNTIME_CHOICES).optional(),
+  /** A registered runtime or auto: checked against harness/runtime/registry.ts by the run (config names no runtime). */
+  runtime: z.string().optional(),
   connections: z.array(z.number().int().positive().max(10000)).min(1).optional(),
   durationS: z.number().positive().optional(),
   warmupS: z.number().nonnegative().optional(),
@@ -86,19 +86,16 @@ export const userConfigSchema = z.strictObject({
   /** Loader CPU use (percent of its CPUs) at or above which a trial is flagged loaderBound. */
   loaderBoundPct: z.number().positive().max(100).optional(),
   readyTimeoutS: z.number().positive().optional(),
-  /** The memory scenario's request rate (open loop, the same for every target). */
-  memoryRate: z.number().positive().optional(),
-  /** ws-capacity: clients added per step, and the ceiling of the ramp. */
-  wsStep: z.number().int().positive().optional(),
-  wsCeiling: z.number().int().positive().optional(),
   out: z.string().optional(),
 });
-export type UserConfig = z.infer<typeof userConfigSchema>;
+/** bench.config.ts: the fields above, and the scenarios' options under their keys (validated by run/options.ts). */
+export type UserConfig = z.infer<typeof userConfigSchema> & { options?: Record<string, unknown> };
 
-export function describeZodIssues(error: z.ZodError, source: string): string {
+/** Each issue as "<source> <field>: <message> (allowed: ...)"; `prefix` goes before the issue's path (an option's key). */
+export function describeZodIssues(error: z.ZodError, source: string, prefix: PropertyKey[] = []): string {
   return error.issues
     .map((i) => {
-      const field = i.path.join('.') || '(root)';
+      const field = [...prefix, ...i.path].map(String).join('.') || '(root)';
       const allowed = 'values' in i && Array.isArray(i.values) ? ` (allowed: ${i.values.join(', ')})` : '';
       const keys = 'keys' in i && Array.isArray(i.keys) ? ` ${i.keys.join(', ')}` : '';
       return `${source} ${field}: ${i.message}${keys}${allowed}`;
@@ -106,7 +103,8 @@ export function describeZodIssues(error: z.ZodError, source: string): string {
     .join('; ');
 }
 
-export async function loadUserConfig(file: string): Promise<UserConfig> {
+/** Reads bench.config.ts; `optionKeys` are the scenarios' options it may set too (their values are checked when the options are resolved). */
+export async function loadUserConfig(file: string, optionKeys: readonly string[] = []): Promise<UserConfig> {
   if (!fs.existsSync(file)) return {};
   let mod: { default?: unknown };
   try {
@@ -114,11 +112,15 @@ export async function loadUserConfig(file: string): Promise<UserConfig> {
   } catch (error) {
     throw new UserError(`Cannot load ${file}: ${(error as Error).message}.`, 'Fix the syntax error, or move the file away to run with the defaults.');
   }
-  const parsed = userConfigSchema.safeParse(mod.default ?? {});
+  const schema = userConfigSchema.extend(Object.fromEntries(optionKeys.map((k) => [k, z.unknown().optional()])));
+  const parsed = schema.safeParse(mod.default ?? {});
   if (!parsed.success) {
-    throw new UserError(`Invalid configuration: ${describeZodIssues(parsed.error, file)}.`, `Allowed fields: ${Object.keys(userConfigSchema.shape).join(', ')}.`);
+    throw new UserError(`Invalid configuration: ${describeZodIssues(parsed.error, file)}.`, `Allowed fields: ${Object.keys(schema.shape).join(', ')}.`);
   }
-  return parsed.data;
+  const data = parsed.data as Record<string, unknown>;
+  const options = Object.fromEntries(optionKeys.filter((k) => data[k] !== undefined).map((k) => [k, data[k]]));
+  const core = Object.fromEntries(Object.entries(data).filter(([k]) => !optionKeys.includes(k))) as z.infer<typeof userConfigSchema>;
+  return { ...core, ...(Object.keys(options).length && { options }) };
 }
 
 export function parseList(text: string): string[] {
@@ -171,7 +173,5 @@ export function loadShapeFor(profile: ProfileName, overrides: UserConfig): LoadS
     confidence: overrides.confidence ?? base.confidence,
     pipelining: base.pipelining,
     ...(overrides.rate && { rate: overrides.rate }),
-    ...(overrides.memoryRate && { memoryRate: overrides.memoryRate }),
-    ws: { ...base.ws, step: overrides.wsStep ?? base.ws.step, ceiling: overrides.wsCeiling ?? base.ws.ceiling },
   };
 }

@@ -1,7 +1,7 @@
 // The zod schemas that every part of the harness agrees on: target declarations (targets/*/target.json)
 // and the versioned results file (results/<run-id>/results.json). Units are in the field names.
 // A measurement's `result` belongs to its scenario: each scenario's result kind brings the schema of
-// that part (scenarios/*.ts, harness/run/http-trials.ts), and readResults validates it there.
+// that part (scenarios/*.ts, harness/http/kind.ts), and readResults validates it there.
 import { z } from 'zod';
 
 /** 2: scenario-owned results, interleaved trials with timestamps, intervals with their level. */
@@ -92,6 +92,17 @@ export const latencyMsSchema = z.object({
   max: z.number(),
 });
 export type LatencyMs = z.infer<typeof latencyMsSchema>;
+/** The same with p95, where a figure is judged at it (WebSocket round trips). */
+export const latencyMsWithP95Schema = latencyMsSchema.extend({ p95: z.number() });
+
+/** A target's (or a service's) resource use over a trial, from its stats() readings: the runtime's memory figure (the result's memoryLabel says which), RSS, CPU in percent of one core. */
+export const resourceUseSchema = z.object({
+  memoryBytesPeak: z.number().nullable(),
+  memoryBytesMean: z.number().nullable(),
+  rssBytesPeak: z.number().nullable(),
+  cpuPct: z.number().nullable(),
+});
+export type ResourceUse = z.infer<typeof resourceUseSchema>;
 
 /** An interval with the confidence it really has, and the method that made it. */
 export const intervalSchema = z.object({
@@ -131,32 +142,16 @@ export const loadShapeSchema = z.object({
   pipelining: z.number().int().positive().default(1),
   /** Open loop: total requests per second; absent: closed loop. */
   rate: z.number().positive().optional(),
-  /** The memory scenario's open-loop request rate; absent: half of the slowest target's json throughput. */
-  memoryRate: z.number().positive().optional(),
-  /** The WebSocket scenarios' load (absent in results of harnesses without them). */
-  ws: z
-    .object({
-      /** ws-capacity: clients added per step, the ceiling, the p95 round-trip limit, ramps per target (each on a fresh target). */
-      step: z.number().int().positive(),
-      ceiling: z.number().int().positive(),
-      rttLimitMs: z.number().positive(),
-      ramps: z.number().int().positive(),
-      /** Echo messages sent after each step to measure the round trip. */
-      sampleMessages: z.number().int().positive(),
-      /** ws-echo: clients; the offered rate: a share of the slowest target's echo capacity, from a probe at echoProbeRate messages/s (or, in older results and where no share is set, a fixed rate per client). */
-      echoClients: z.number().int().positive(),
-      echoShare: z.number().gt(0).lte(1).optional(),
-      echoProbeRate: z.number().positive().optional(),
-      echoRatePerClient: z.number().positive().optional(),
-      /** ws-broadcast: clients on /ws/broadcast, one of them sending round after round. */
-      broadcastClients: z.number().int().positive(),
-      /** Length of each ws-echo and ws-broadcast trial. */
-      trialS: z.number().positive(),
-      messageBytes: z.number().int().positive(),
-    })
-    .optional(),
 });
 export type LoadShape = z.infer<typeof loadShapeSchema>;
+
+/**
+ * The run's load as results.json records it: the load shape, and the options the scenarios own under
+ * their keys (see ScenarioOptions). The core names none of them: each is validated by the scenario
+ * that declares it.
+ */
+export const runLoadSchema = loadShapeSchema.catchall(z.unknown());
+export type RunLoad = z.infer<typeof runLoadSchema>;
 
 /** The target's image, as the engine reports it (the image-size scenario, and the docker runtime). */
 export const imageInfoSchema = z.object({
@@ -328,6 +323,8 @@ export const runResultsSchema = z.object({
   environment: environmentSchema,
   targets: z.record(z.string(), targetInfoSchema),
   services: z.array(serviceInfoSchema).default([]),
+  /** The load the run was made with, the scenarios' options included (absent in older results). */
+  load: runLoadSchema.optional(),
   measurements: z.array(measurementSchema),
   /** Per scenario, how its claim rounds went (absent in older results). */
   rounds: z.record(z.string(), roundsRecordSchema).optional(),

@@ -15,6 +15,8 @@ export type {
   LoadShape,
   Measurement,
   MeasurementStatus,
+  ResourceUse,
+  RunLoad,
   RunPart,
   RunResults,
   RoundsRecord,
@@ -208,6 +210,8 @@ export interface HttpLoadResult {
   latencyMs: LatencyMs;
   /** Connection errors, resets and malformed responses; timeouts NOT included (they are counted in `timeouts`). */
   errors: number;
+  /** The errors by kind (ECONNREFUSED, ECONNRESET, 'connect timeout', ...), as far as the loader tells them apart. */
+  errorKinds?: Record<string, number>;
   timeouts: number;
   non2xx: number;
   /** Responses by status class, where the loader counts them. */
@@ -292,11 +296,23 @@ export interface ScenarioOptions<O = unknown> {
   schema: z.ZodType<O>;
   defaults: Record<ProfileName, O>;
   /** Command-line flags of `run`: `--<name> VALUE`, applied over the profile's defaults and the config. */
-  flags?: { name: string; help: string; apply(options: O, value: string): O }[];
+  flags?: ScenarioOptionFlag<O>[];
   /** Checks the options as a whole once flags and config are applied; throws a UserError naming the flag or field. */
   check?(options: O): void;
   /** A phrase for the profile's one-line description. */
   describe?(options: O): string;
+}
+
+/** A flag of `run` that sets a scenario's option (harness/run/options.ts validates the result with the options' schema). */
+export interface ScenarioOptionFlag<O> {
+  /** Without the dashes, e.g. "ws-step". */
+  name: string;
+  /** The value's placeholder in `run --help`, e.g. "N" (default VALUE). */
+  value?: string;
+  /** One line or more for `run --help`: which scenario it sets, what, and the profiles' defaults. */
+  help: string;
+  /** The options with the flag's value applied; throws a UserError naming the flag when the value does not parse. */
+  apply(options: O, value: string): O;
 }
 
 export interface ScenarioContext<R, O = unknown> {

@@ -136,7 +136,7 @@ export const imageSizeScenario: Scenario<ImageResult> = {
   name: 'image-size',
   description: 'Size of the target image compressed as a registry stores it and on disk, each split into base image and app layers.',
   requires: ['/json'],
-  runtimes: ['docker'],
+  runtimeNeeds: ['images'],
   schedule: 'once',
   kind: imageKind,
   // Sizing an image that does not serve correctly would compare broken images.
@@ -146,7 +146,7 @@ export const imageSizeScenario: Scenario<ImageResult> = {
 
   async run(targets, ctx) {
     const image = ctx.runtime.image?.bind(ctx.runtime);
-    if (!image) throw new Error(`the ${ctx.runtime.name} runtime builds no images`);
+    if (!image) throw new Error(`the ${ctx.runtime.name} runtime says it builds images but has no image()`);
     for (const t of targets) {
       ctx.progress.step(`${t.target.decl.name}: sizing its image, every layer gzipped`, 10);
       const info = await image(t.target);

@@ -18,7 +18,8 @@ import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import { bestLevel, summarizeHttp } from '../harness/http/summary.ts';
 import type { HttpResult } from '../harness/http/schema.ts';
-import type { LoadShape, Measurement, ResultKind, RunningTarget, Scenario, ScenarioContext } from '../harness/types.ts';
+import { parsePositiveInt } from '../harness/config.ts';
+import type { LoadShape, Measurement, ResultKind, RunningTarget, Scenario, ScenarioContext, ScenarioOptions } from '../harness/types.ts';
 import { verifyJson } from '../harness/verify/json-contract.ts';
 
 /** Length of the throughput probe when the json scenario did not run first. */
@@ -202,10 +203,29 @@ async function idleReading(running: RunningTarget, gapMs: number): Promise<{ byt
   return { bytes: readings.length ? median(readings.map((s) => s.memoryBytes)) : null, rss: rss.length ? median(rss) : null };
 }
 
+/**
+ * The memory scenario's own option, `memoryRate` (in bench.config.ts and results.json `load.memoryRate`):
+ * the request rate every target gets; absent, the scenario sets it from the json throughput.
+ */
+export const memoryRateOption: ScenarioOptions<number | undefined> = {
+  key: 'memoryRate',
+  schema: z.number().positive().optional(),
+  defaults: { quick: undefined, full: undefined },
+  flags: [
+    {
+      name: 'memory-rate',
+      value: 'R',
+      help: "memory: the request rate every target gets in each cycle (open loop; default half of what the slowest target sustained in this run's json scenario)",
+      apply: (_o, v) => parsePositiveInt(v, '--memory-rate'),
+    },
+  ],
+};
+
 /** The scenario; `settleMs` is shortened by the unit tests only. */
-export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResult> => ({
+export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResult, number | undefined> => ({
   name: 'memory',
   description: 'Memory at idle after a fresh start, then at steady state and at peak under the same json request rate for every target, over independent cycles interleaved across targets.',
+  options: memoryRateOption,
   requires: ['/json'],
   schedule: 'interleaved',
   kind: memoryKind,
@@ -215,10 +235,11 @@ export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResul
 
   async run(targets, ctx) {
     const connections = memoryLoadConnections(ctx.load);
-    // Equal work needs a fixed rate, which only an open-loop loader holds (the harness's).
-    const open = ctx.loader.name === 'harness';
+    const loader = ctx.loaders.http;
+    // Equal work needs a fixed rate, which only an open-loop loader holds.
+    const open = loader.can.openLoop;
     const rate = open ? await equalRate(targets, ctx, connections) : null;
-    if (!open) ctx.progress.warn(`memory: the ${ctx.loader.name} loader cannot hold a fixed rate, so every target is loaded closed loop (as much as it serves): its memory figures compare different amounts of work.`);
+    if (!open) ctx.progress.warn(`memory: the ${loader.name} loader cannot hold a fixed rate, so every target is loaded closed loop (as much as it serves): its memory figures compare different amounts of work.`);
     else ctx.progress.info(`memory: every target gets ${fmtInt(rate!.rate)} req/s (${rate!.source})`);
     const results = new Map(
       targets.map((t) => {
@@ -237,55 +258,49 @@ export const createMemoryScenario = (settleMs = SETTLE_MS): Scenario<MemoryResul
         return [t, r];
       }),
     );
-    for (const t of targets) await t.stop(); // every cycle starts afresh
-    await runClaimRounds(targets, ctx as ScenarioContext<unknown>, {
+    // Every cycle starts afresh (the rounds stop the executor's instances first).
+    await runClaimRounds(targets, ctx, {
       label: 'cycles',
       trialS: settleMs / 1000 + CYCLE_START_STOP_S + memoryLoadS(ctx.load),
-      trial: async (t, round) => {
-        const name = t.target.decl.name;
+      fresh: {},
+      result: (t) => results.get(t)!,
+      trial: async (t, round, _position, instance) => {
         const startedAt = new Date().toISOString();
-        const instance = await ctx.startTarget(t.target);
-        try {
-          await sleep(settleMs);
-          const idle = await idleReading(instance, Math.min(200, settleMs / 10));
-          const interval = Math.min(100, instance.statsIntervalMs);
-          const whole = monitorResources(instance, interval);
-          // Steady state: the readings of the load's second half, once the target has settled into the rate.
-          const readings: number[] = [];
-          let second: NodeJS.Timeout | undefined;
-          let sampler: NodeJS.Timeout | undefined;
-          const onStart = () => {
-            whole.start();
-            second = setTimeout(() => {
-              sampler = setInterval(() => void instance.stats().then((x) => x && readings.push(x.memoryBytes)), interval);
-            }, (memoryLoadS(ctx.load) * 1000) / 2);
-          };
-          const load = await ctx.loader
-            .run({ url: `${instance.url}/json`, connections, durationS: memoryLoadS(ctx.load), pipelining: 1, ...(rate && { rate: rate.rate }) }, ctx.signal, onStart)
-            .finally(() => {
-              clearTimeout(second);
-              clearInterval(sampler);
-            });
-          const use = await whole.stop();
-          await assertAlive(instance);
-          const r = results.get(t)!;
-          r.cycles.push({
-            round,
-            startedAt,
-            idleBytes: idle.bytes,
-            peakBytes: use.memoryBytesPeak,
-            idleRssBytes: idle.rss,
-            peakRssBytes: use.rssBytesPeak,
-            rps: load.rps,
-            steadyBytes: open && readings.length ? median(readings) : null,
-            achievedRate: load.achievedRate ?? null,
+        await sleep(settleMs);
+        const idle = await idleReading(instance, Math.min(200, settleMs / 10));
+        const interval = Math.min(100, instance.statsIntervalMs);
+        const whole = monitorResources(instance, interval);
+        // Steady state: the readings of the load's second half, once the target has settled into the rate.
+        const readings: number[] = [];
+        let second: NodeJS.Timeout | undefined;
+        let sampler: NodeJS.Timeout | undefined;
+        const onStart = () => {
+          whole.start();
+          second = setTimeout(() => {
+            sampler = setInterval(() => void instance.stats().then((x) => x && readings.push(x.memoryBytes)), interval);
+          }, (memoryLoadS(ctx.load) * 1000) / 2);
+        };
+        const load = await loader
+          .run({ url: `${instance.url}/json`, connections, durationS: memoryLoadS(ctx.load), pipelining: 1, ...(rate && { rate: rate.rate }) }, ctx.signal, onStart)
+          .finally(() => {
+            clearTimeout(second);
+            clearInterval(sampler);
           });
-          ctx.save(name, r);
-          const steady = r.cycles.at(-1)!.steadyBytes;
-          ctx.progress.info(`${name}: idle ${fmtMiB(idle.bytes)}${steady !== null && steady !== undefined ? `, steady ${fmtMiB(steady)}` : ''}, peak ${fmtMiB(use.memoryBytesPeak)} at ${fmtInt(load.rps)} req/s`);
-        } finally {
-          await instance.stop();
-        }
+        const use = await whole.stop();
+        await assertAlive(instance);
+        const cycle = {
+          round,
+          startedAt,
+          idleBytes: idle.bytes,
+          peakBytes: use.memoryBytesPeak,
+          idleRssBytes: idle.rss,
+          peakRssBytes: use.rssBytesPeak,
+          rps: load.rps,
+          steadyBytes: open && readings.length ? median(readings) : null,
+          achievedRate: load.achievedRate ?? null,
+        };
+        results.get(t)!.cycles.push(cycle);
+        ctx.progress.info(`${t.target.decl.name}: idle ${fmtMiB(idle.bytes)}${cycle.steadyBytes !== null ? `, steady ${fmtMiB(cycle.steadyBytes)}` : ''}, peak ${fmtMiB(use.memoryBytesPeak)} at ${fmtInt(load.rps)} req/s`);
       },
     });
   },
@@ -304,8 +319,8 @@ export function jsonThroughput(earlier: Measurement[], target: string): number |
  * this run (half, so that every target serves it with room to spare), else half of the slowest
  * target's throughput in a short closed-loop probe made here.
  */
-async function equalRate(targets: RunningTarget[], ctx: Parameters<Scenario<MemoryResult>['run']>[1], connections: number): Promise<{ rate: number; source: string }> {
-  if (ctx.load.memoryRate) return { rate: ctx.load.memoryRate, source: 'set with --memory-rate' };
+async function equalRate(targets: RunningTarget[], ctx: ScenarioContext<MemoryResult, number | undefined>, connections: number): Promise<{ rate: number; source: string }> {
+  if (ctx.options) return { rate: ctx.options, source: 'set with --memory-rate' };
   const fromJson = targets.map((t) => ({ name: t.target.decl.name, rps: jsonThroughput(ctx.earlier, t.target.decl.name) }));
   if (fromJson.every((x) => x.rps !== null && x.rps > 0)) {
     const slowest = fromJson.reduce((a, b) => (b.rps! < a.rps! ? b : a));
@@ -314,7 +329,7 @@ async function equalRate(targets: RunningTarget[], ctx: Parameters<Scenario<Memo
   const probed: { name: string; rps: number }[] = [];
   for (const t of targets) {
     ctx.progress.step(`probing ${t.target.decl.name}'s throughput for the equal rate`, PROBE_S);
-    const r = await ctx.loader.run({ url: `${t.url}/json`, connections, durationS: PROBE_S, pipelining: 1 }, ctx.signal);
+    const r = await ctx.loaders.http.run({ url: `${t.url}/json`, connections, durationS: PROBE_S, pipelining: 1 }, ctx.signal);
     probed.push({ name: t.target.decl.name, rps: r.rps });
   }
   const slowest = probed.reduce((a, b) => (b.rps < a.rps ? b : a));

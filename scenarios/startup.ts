@@ -11,7 +11,7 @@ import { plannedRoundsSeconds, runClaimRounds } from '../harness/run/rounds.ts';
 import { fmtInterval, fmtMs, fmtPct } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
-import type { Measurement, ResultKind, RunningTarget, Scenario, ScenarioContext } from '../harness/types.ts';
+import type { Measurement, ResultKind, RunningTarget, Scenario } from '../harness/types.ts';
 import { verifyJson } from '../harness/verify/json-contract.ts';
 
 export const STARTUP_POLL_MS = 5;
@@ -195,24 +195,20 @@ export const startupScenario: Scenario<StartupResult> = {
   plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds(load, START_S, targets, claimTargets),
 
   async run(targets: RunningTarget[], ctx) {
-    const mode = ctx.runtime.name === 'docker' ? 'container' : 'process';
+    const mode = ctx.runtime.can.unit;
     const results = new Map(targets.map((t) => [t, { mode, pollIntervalMs: STARTUP_POLL_MS, warmupRuns: 1, schedule: 'interleaved', starts: [] } as StartupResult]));
-    // The executor's start (verified) was each target's warmup start.
-    for (const t of targets) await t.stop();
-    await runClaimRounds(targets, ctx as ScenarioContext<unknown>, {
+    // The executor's start (verified) was each target's warmup start; each round starts every target
+    // afresh, and the start is the measurement.
+    await runClaimRounds(targets, ctx, {
       label: 'starts',
       trialS: START_S,
-      trial: async (t, round) => {
-        const name = t.target.decl.name;
-        const startedAt = new Date().toISOString();
-        const instance = await ctx.startTarget(t.target, { readyPath: '/json', pollIntervalMs: STARTUP_POLL_MS });
-        await instance.stop();
-        const r = results.get(t)!;
+      fresh: { readyPath: '/json', pollIntervalMs: STARTUP_POLL_MS },
+      result: (t) => results.get(t)!,
+      trial: async (t, round, _position, instance) => {
         const split = instance.startup;
-        r.starts.push({ round, startedAt, readyMs: instance.readyMs, ...(split && { engineMs: split.engineMs, appMs: split.appMs }) });
-        ctx.save(name, r);
-        const parts = split?.engineMs != null ? ` (engine ${split.engineMs.toFixed(0)} ms + application ${split.appMs.toFixed(0)} ms)` : '';
-        ctx.progress.info(`${name}: ${instance.readyMs.toFixed(0)} ms to the first 200 from /json${parts}`);
+        results.get(t)!.starts.push({ round, startedAt: new Date(Date.now() - instance.readyMs).toISOString(), readyMs: instance.readyMs, ...(split && { engineMs: split.engineMs, appMs: split.appMs }) });
+        const parts = ctx.runtime.can.startupSplit && split?.engineMs != null ? ` (engine ${split.engineMs.toFixed(0)} ms + application ${split.appMs.toFixed(0)} ms)` : '';
+        ctx.progress.info(`${t.target.decl.name}: ${instance.readyMs.toFixed(0)} ms to the first 200 from /json${parts}`);
       },
     });
   },

@@ -11,8 +11,10 @@ import { fmtInt, fmtInterval, fmtMs } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import { plannedRoundsSeconds } from '../harness/run/rounds.ts';
+import { latencyMsWithP95Schema } from '../harness/schema.ts';
 import type { Measurement, ResultKind, RunResults, Scenario, ServiceDeclaration, Target } from '../harness/types.ts';
-import { describeWsLoader, fmtLatency, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
+import { describeWsLoader, fmtLatency, runWsRounds, speakable, verifyWsEndpoint, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
+import { wsOptions, type WsOptions } from './ws-options.ts';
 
 const broadcastTrialSchema = wsTrialBaseSchema.extend({
   /** Messages the sender sent, and those that reached every client still connected. */
@@ -23,9 +25,9 @@ const broadcastTrialSchema = wsTrialBaseSchema.extend({
   missing: z.number().int().nonnegative(),
   outOfOrder: z.number().int().nonnegative(),
   deliveriesPerS: z.number().nonnegative(),
-  fanoutMs: wsLatencySchema,
+  fanoutMs: latencyMsWithP95Schema,
   fanoutHistogramUs: z.string(),
-  deliveryMs: wsLatencySchema,
+  deliveryMs: latencyMsWithP95Schema,
   deliveryHistogramUs: z.string(),
 });
 
@@ -153,20 +155,23 @@ const broadcastKind: ResultKind<BroadcastResult> = {
   },
 };
 
-export const wsBroadcastScenario: Scenario<BroadcastResult> = {
+export const wsBroadcastScenario: Scenario<BroadcastResult, WsOptions> = {
   name: 'ws-broadcast',
   description: 'WebSocket broadcast: clients on /ws/broadcast, one sending round after round; fan-out time and deliveries/s, trials interleaved across targets (Redis where the target needs a layer).',
+  options: wsOptions,
   requires: ['/ws/broadcast'],
   services: [redisService],
   needsService: (service: ServiceDeclaration, target: Target, workers: number) => service.name !== redisService.name || needsRedis(target, workers),
   schedule: 'interleaved',
   kind: broadcastKind,
   verify: verifyWsEndpoint('/ws/broadcast'),
-  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds(load, wsLoadOf(load).trialS + 0.5, targets, claimTargets),
+  plannedSeconds: (load, _profile, targets, claimTargets, ws) => plannedRoundsSeconds(load, ws.trialS + 0.5, targets, claimTargets),
 
-  async run(targets, ctx) {
-    const ws = wsLoadOf(ctx.load);
-    const loader = await scenarioWsLoader(ctx);
+  async run(all, ctx) {
+    const ws = ctx.options;
+    const loader = ctx.loaders.ws;
+    const targets = await speakable(all, ctx, '/ws/broadcast');
+    if (!targets.length) return;
     const redis = ctx.services.some((s) => s.service.name === redisService.name);
     const results = new Map(
       targets.map((t) => {
@@ -184,17 +189,16 @@ export const wsBroadcastScenario: Scenario<BroadcastResult> = {
           workers: t.workers,
           trials: [],
         };
-        ctx.save(t.target.decl.name, r);
         return [t, r];
       }),
     );
-    await runWsRounds(targets, ctx as Parameters<typeof runWsRounds>[1], {
+    await runWsRounds(targets, ctx, {
       trialS: ws.trialS,
       label: `${fmtInt(ws.broadcastClients)} clients`,
+      result: (t) => results.get(t)!,
       measure: (t) => loader.broadcast({ url: wsUrl(t, '/ws/broadcast'), protocol: wsProtocol(t.target, '/ws/broadcast'), clients: ws.broadcastClients, durationS: ws.trialS, messageBytes: ws.messageBytes }, ctx.signal),
       record(t, b, frame) {
-        const r = results.get(t)!;
-        r.trials.push({
+        results.get(t)!.trials.push({
           ...frame,
           clients: b.clients,
           durationS: b.durationS,
@@ -214,7 +218,6 @@ export const wsBroadcastScenario: Scenario<BroadcastResult> = {
           loaderCpuPct: b.loaderCpuPct,
           loaderBound: b.loaderCpuPct !== null && b.loaderCpuPct >= ctx.loaderBoundPct,
         });
-        ctx.save(t.target.decl.name, r);
         ctx.progress.info(`${t.target.decl.name}: ${fmtInt(b.deliveriesPerS)} deliveries/s, fan-out ${fmtLatency(b.fanoutMs)}${b.missing ? `, ${b.missing} missing` : ''}, loader CPU ${b.loaderCpuPct?.toFixed(0) ?? '?'}%`);
       },
     });

@@ -9,7 +9,7 @@ import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import { fitLine } from '../harness/stats/line-fit.ts';
 import type { Figure, Measurement, ResultKind } from '../harness/types.ts';
-import { wsLatencySchema } from './ws-common.ts';
+import { latencyMsWithP95Schema } from '../harness/schema.ts';
 
 /** The 1M+ claims are set against this many connections. */
 export const MILLION = 1_000_000;
@@ -33,9 +33,9 @@ const stepSchema = z.object({
   connected: z.number().int().nonnegative(),
   failedConnects: z.number().int().nonnegative(),
   handshakesPerS: z.number().nonnegative(),
-  handshakeMs: wsLatencySchema,
+  handshakeMs: latencyMsWithP95Schema,
   dropped: z.number().int().nonnegative(),
-  rttMs: wsLatencySchema,
+  rttMs: latencyMsWithP95Schema,
   rttSent: z.number().int().nonnegative(),
   rttLost: z.number().int().nonnegative(),
   /** Frames during the sample that were no load message. */
@@ -49,7 +49,7 @@ const stepSchema = z.object({
   atMs: z.number().nonnegative(),
   stop: z.enum(STOP_REASONS).nullable(),
   /** The schedule's lateness during the sample (absent in older results: their round trips included it). */
-  rttLatenessMs: wsLatencySchema.optional(),
+  rttLatenessMs: latencyMsWithP95Schema.optional(),
 });
 export type CapacityStep = z.infer<typeof stepSchema>;
 
@@ -65,7 +65,7 @@ const rampSchema = z.object({
   maxConnected: z.number().int().nonnegative(),
   /** The ramp ended at a limit of the loader's machine (or the ceiling), or the loader was saturated when it stopped: the target holds at least this many. */
   lowerBound: z.boolean(),
-  handshakes: z.object({ ok: z.number().int(), failed: z.number().int(), perS: z.number(), latencyMs: wsLatencySchema, errorKinds: z.record(z.string(), z.number()) }),
+  handshakes: z.object({ ok: z.number().int(), failed: z.number().int(), perS: z.number(), latencyMs: latencyMsWithP95Schema, errorKinds: z.record(z.string(), z.number()) }),
   sourceAddresses: z.number().int().nonnegative(),
   openFilesLimit: z.number().int().nonnegative(),
   /** Descriptors each of the target's own processes may open, read from them (in a container, inside it); null where the runtime cannot tell. */

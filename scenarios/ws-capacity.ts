@@ -16,7 +16,8 @@ import { fmtInt, fmtMs } from '../harness/report/format.ts';
 import type { WsCapacityStep } from '../harness/load/ws/index.ts';
 import type { OpenFilesLimit, RunningTarget, Scenario, ScenarioContext } from '../harness/types.ts';
 import { capacityKind, memorySlope, type CapacityResult, type CapacityStep } from './ws-capacity-kind.ts';
-import { describeWsLoader, LOADER_LIMITS, scenarioWsLoader, verifyWsEndpoint, wsLoadOf, wsProtocol, wsUrl } from './ws-common.ts';
+import { describeWsLoader, LOADER_LIMITS, speakable, verifyWsEndpoint, wsProtocol, wsUrl } from './ws-common.ts';
+import { wsOptions, type WsOptions } from './ws-options.ts';
 
 export { MILLION, memorySlope, type CapacityResult } from './ws-capacity-kind.ts';
 type Ramp = CapacityResult['ramps'][number];
@@ -28,29 +29,33 @@ const OPEN_FILES_REACH = 0.9;
 const SETTLE_MS = 1000;
 
 /** Seconds one ramp of one target takes at most, for the plan: per step the connects (~2,000/s) and the sample (200 messages/s); a start and settle. */
-function plannedRampSeconds(ws: ReturnType<typeof wsLoadOf>): number {
+function plannedRampSeconds(ws: WsOptions): number {
   return Math.ceil(ws.ceiling / ws.step) * (ws.step / 2000 + ws.sampleMessages / 200) + 3;
 }
 
-export const wsCapacityScenario: Scenario<CapacityResult> = {
+type Ctx = ScenarioContext<CapacityResult, WsOptions>;
+
+export const wsCapacityScenario: Scenario<CapacityResult, WsOptions> = {
   name: 'ws-capacity',
   description: 'WebSocket clients held: clients added in steps, each held open, until the p95 echo round trip passes a limit, connects fail, or the ceiling; memory per connection from the held steps.',
+  options: wsOptions,
   requires: ['/ws/echo'],
   schedule: 'alternating',
   kind: capacityKind,
   verify: verifyWsEndpoint('/ws/echo'),
 
-  plannedSeconds: (load, _profile, targets, claimTargets) => plannedRoundsSeconds({ ...load, trials: wsLoadOf(load).ramps }, plannedRampSeconds(wsLoadOf(load)), targets, claimTargets),
+  plannedSeconds: (load, _profile, targets, claimTargets, ws) => plannedRoundsSeconds({ ...load, trials: ws.ramps }, plannedRampSeconds(ws), targets, claimTargets),
 
-  async run(targets, ctx) {
-    const ws = wsLoadOf(ctx.load);
-    const loader = await scenarioWsLoader(ctx);
+  async run(all, ctx) {
+    const ws = ctx.options;
+    const targets = await speakable(all, ctx, '/ws/echo');
+    if (!targets.length) return;
     const results = new Map(
       targets.map((t) => {
         const protocol = wsProtocol(t.target, '/ws/echo');
         const r: CapacityResult = {
           protocol: protocol.name,
-          loader: describeWsLoader(loader),
+          loader: describeWsLoader(ctx.loaders.ws),
           stepClients: ws.step,
           ceiling: ws.ceiling,
           rttLimitMs: ws.rttLimitMs,
@@ -66,35 +71,31 @@ export const wsCapacityScenario: Scenario<CapacityResult> = {
         return [t, r];
       }),
     );
-    for (const t of targets) await t.stop(); // every ramp starts afresh
-    // Ramps are the rounds: the profile's ramps for every target, then more while the users claim is
-    // open (a ramp stopped by a limit of the machine is a lower bound, which more ramps do not lift).
+    // Ramps are the rounds, each on a fresh target: the profile's ramps for every target, then more
+    // while the users claim is open (a ramp stopped by a limit of the machine is a lower bound, which
+    // more ramps do not lift).
     await runClaimRounds(
       targets,
-      ctx as ScenarioContext<unknown>,
+      ctx,
       {
         label: 'ramps',
         trialS: plannedRampSeconds(ws),
-        trial: async (t, round) => {
-          const name = t.target.decl.name;
-          const instance = await ctx.startTarget(t.target);
-          try {
-            const r = results.get(t)!;
-            // Each step is saved as it ends (a provisional ramp), so that Ctrl-C or a crash keeps what the ramp reached.
-            const index = r.ramps.length;
-            const keep = (x: Ramp) => {
-              r.ramps[index] = x;
-              ctx.save(name, r);
-            };
-            // Read from the target's own processes (in a container, inside it): what one process may hold.
-            const files = (await instance.openFilesLimit?.().catch(() => null)) ?? null;
-            r.targetOpenFilesLimit ??= files?.limit ?? null;
-            keep(await ramp(instance, round, r, files, loader, ctx, keep));
-            const last = r.ramps.at(-1)!;
-            ctx.progress.info(`${name}: held ${last.lowerBound ? 'at least ' : ''}${fmtInt(last.maxClientsWithinLimits)} clients (${last.stopDetail})`);
-          } finally {
-            await instance.stop();
-          }
+        fresh: {},
+        result: (t) => results.get(t)!,
+        trial: async (t, round, _position, instance) => {
+          const r = results.get(t)!;
+          // Each step is saved as it ends (a provisional ramp), so that Ctrl-C or a crash keeps what the ramp reached.
+          const index = r.ramps.length;
+          const keep = (x: Ramp) => {
+            r.ramps[index] = x;
+            ctx.save(t.target.decl.name, r);
+          };
+          // Read from the target's own processes (in a container, inside it): what one process may hold.
+          const files = (await instance.openFilesLimit?.().catch(() => null)) ?? null;
+          r.targetOpenFilesLimit ??= files?.limit ?? null;
+          r.ramps[index] = await ramp(instance, round, r, files, ctx, keep);
+          const last = r.ramps[index]!;
+          ctx.progress.info(`${t.target.decl.name}: held ${last.lowerBound ? 'at least ' : ''}${fmtInt(last.maxClientsWithinLimits)} clients (${last.stopDetail})`);
         },
       },
       {},
@@ -128,13 +129,13 @@ function provisionalRamp(round: number, startedAt: string, idleBytes: number | n
   };
 }
 
-async function ramp(instance: RunningTarget, round: number, r: CapacityResult, files: OpenFilesLimit | null, loader: Awaited<ReturnType<typeof scenarioWsLoader>>, ctx: Parameters<Scenario<CapacityResult>['run']>[1], keep: (partial: Ramp) => void): Promise<Ramp> {
+async function ramp(instance: RunningTarget, round: number, r: CapacityResult, files: OpenFilesLimit | null, ctx: Ctx, keep: (partial: Ramp) => void): Promise<Ramp> {
   const startedAt = new Date().toISOString();
   await sleep(SETTLE_MS);
   const idle = await instance.stats();
   const steps: CapacityStep[] = [];
   let last = idle;
-  const result = await loader.capacity(
+  const result = await ctx.loaders.ws.capacity(
     { url: wsUrl(instance, '/ws/echo'), protocol: wsProtocol(instance.target, '/ws/echo'), stepClients: r.stepClients, maxClients: r.ceiling, rttLimitMs: r.rttLimitMs, maxFailureRatio: r.maxFailureRatio, sampleMessages: r.sampleMessages, messageBytes: r.messageBytes },
     {
       signal: ctx.signal,

@@ -1,30 +1,20 @@
-// What the WebSocket scenarios (ws-capacity, ws-echo, ws-broadcast) share: their load from the
-// profile, the protocol a target speaks (plain WebSocket, or Socket.IO's over WebSocket), the
-// harness's WebSocket loader on the loader CPUs, contract checks before load, and the interleaved
-// rounds of timed trials that echo and broadcast run (like the HTTP trials: every target gets one
-// trial per round, the order rotated every round, each saved at once).
+// What the WebSocket scenarios (ws-capacity, ws-echo, ws-broadcast) share: the protocol a target
+// speaks (plain WebSocket, or Socket.IO's over WebSocket) and whether the run's WebSocket loader
+// speaks it, contract checks before load, and the interleaved rounds of timed trials that echo and
+// broadcast run (like the HTTP trials: every target gets one trial per round, the order rotated every
+// round, each saved at once). Their load is their shared option, `ws` (ws-options.ts).
 import { z } from 'zod';
-import { resolveLoaderRuntime } from '../harness/load/loader-runtime.ts';
-import { createWsLoader, type WsLoader, type WsProtocol } from '../harness/load/ws/index.ts';
+import type { WsLoader, WsProtocol } from '../harness/load/ws/index.ts';
 import { verifyWsBroadcast, verifyWsEcho } from '../harness/load/ws/verify.ts';
 import { UserError } from '../harness/errors.ts';
 import { assertAlive } from '../harness/run/alive.ts';
 import { runClaimRounds } from '../harness/run/rounds.ts';
-import { monitorResources, type ResourceUse } from '../harness/runtime/resource-monitor.ts';
+import { monitorResources } from '../harness/runtime/resource-monitor.ts';
 import { fmtMs } from '../harness/report/format.ts';
-import type { CheckResult, LoadShape, RunningTarget, ScenarioContext, Target } from '../harness/types.ts';
+import { resourceUseSchema } from '../harness/schema.ts';
+import type { CheckResult, ResourceUse, RunningTarget, ScenarioContext, Target } from '../harness/types.ts';
 
 export type WsEndpoint = '/ws/echo' | '/ws/broadcast';
-export type WsLoad = NonNullable<LoadShape['ws']>;
-
-export const wsLatencySchema = z.object({ p50: z.number(), p90: z.number(), p95: z.number(), p99: z.number(), p999: z.number(), mean: z.number(), max: z.number() });
-
-export const resourceUseSchema = z.object({
-  memoryBytesPeak: z.number().nullable(),
-  memoryBytesMean: z.number().nullable(),
-  rssBytesPeak: z.number().nullable(),
-  cpuPct: z.number().nullable(),
-});
 
 /** What every ws-echo and ws-broadcast trial records besides its own figures. */
 export const wsTrialBaseSchema = z.object({
@@ -43,11 +33,6 @@ export const wsTrialBaseSchema = z.object({
   target: resourceUseSchema,
 });
 
-export function wsLoadOf(load: LoadShape): WsLoad {
-  if (!load.ws) throw new UserError('The WebSocket scenarios need the profile\'s `ws` load, which this load shape lacks.', 'Run with --profile quick or --profile full.');
-  return load.ws;
-}
-
 /** The wire protocol the target speaks on an endpoint (see its target.json `websocket.socketio`). */
 export function wsProtocol(target: Target, endpoint: WsEndpoint): WsProtocol {
   const sio = target.decl.websocket?.socketio;
@@ -61,13 +46,27 @@ export const protocolLabel = (p: WsProtocol): string => (p.name === 'websocket' 
 
 export const wsUrl = (running: RunningTarget, endpoint: WsEndpoint): string => `${running.url}${endpoint}`;
 
-/** The harness's WebSocket loader, one worker per loader CPU, run by Bun where it runs (as the HTTP loader). */
-export async function scenarioWsLoader(ctx: Pick<ScenarioContext<unknown>, 'pinning'>): Promise<WsLoader> {
-  return createWsLoader({ cpus: ctx.pinning.loaderCpus, runtime: await resolveLoaderRuntime() });
+/**
+ * The targets the run's WebSocket loader can talk to on an endpoint: one that speaks Socket.IO needs a
+ * loader that does; the others are marked failed, saying why, and left out.
+ */
+export async function speakable(targets: RunningTarget[], ctx: Pick<ScenarioContext<unknown>, 'loaders' | 'fail' | 'progress'>, endpoint: WsEndpoint): Promise<RunningTarget[]> {
+  const out: RunningTarget[] = [];
+  for (const t of targets) {
+    const protocol = wsProtocol(t.target, endpoint);
+    if (protocol.name === 'websocket' || ctx.loaders.ws.can.socketio) {
+      out.push(t);
+      continue;
+    }
+    const error = new UserError(`${t.target.decl.name} speaks Socket.IO on ${endpoint}, which the WebSocket loader ${describeWsLoader(ctx.loaders.ws)} does not.`, 'Run it with a WebSocket loader that speaks Socket.IO (the harness\'s does).');
+    ctx.progress.warn(error.message);
+    await ctx.fail(t.target.decl.name, error);
+  }
+  return out;
 }
 
 /** "harness-ws 1 on bun 1.4.5". */
-export const describeWsLoader = (loader: WsLoader): string => `${loader.name} ${loader.version} on ${loader.runtime}`;
+export const describeWsLoader = (loader: Pick<WsLoader, 'name' | 'version' | 'runtime'>): string => `${loader.name} ${loader.version} on ${loader.runtime}`;
 
 /** Contract checks of one WebSocket endpoint, in the target's protocol. */
 export function verifyWsEndpoint(endpoint: WsEndpoint) {
@@ -90,17 +89,19 @@ export interface WsTrialFrame {
 
 /**
  * Interleaved rounds of timed trials, driven by the claims resting on the scenario (see
- * harness/run/rounds.ts): the target's resources are sampled while `measure` runs; a target that
- * breaks is marked failed and leaves the rotation. `record` gets each trial and saves it.
+ * harness/run/rounds.ts, which saves `result(t)` after each trial): the target's resources are
+ * sampled while `measure` runs; a target that breaks is marked failed and leaves the rotation.
+ * `record` adds each trial to the target's result.
  */
-export async function runWsRounds<T>(
+export async function runWsRounds<T, R>(
   targets: RunningTarget[],
-  ctx: ScenarioContext<unknown>,
-  o: { trialS: number; label: string; measure(t: RunningTarget): Promise<T>; record(t: RunningTarget, trial: T, frame: WsTrialFrame): void },
+  ctx: ScenarioContext<R>,
+  o: { trialS: number; label: string; result(t: RunningTarget): R; measure(t: RunningTarget): Promise<T>; record(t: RunningTarget, trial: T, frame: WsTrialFrame): void },
 ): Promise<void> {
   await runClaimRounds(targets, ctx, {
     label: o.label,
     trialS: o.trialS,
+    result: o.result,
     trial: async (t, round, position) => {
       const monitor = monitorResources(t, t.statsIntervalMs);
       const startedAt = new Date().toISOString();

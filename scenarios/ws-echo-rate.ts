@@ -6,10 +6,12 @@
 // target: what the loader, the kernel and the clock add to every round trip.
 import { z } from 'zod';
 import { startReferenceEcho } from '../harness/load/ws/reference-echo.ts';
-import type { WsEchoResult, WsLoader } from '../harness/load/ws/index.ts';
+import type { WsEchoResult } from '../harness/load/ws/index.ts';
 import { fmtInt, fmtMs } from '../harness/report/format.ts';
+import { latencyMsWithP95Schema } from '../harness/schema.ts';
 import type { RunningTarget, ScenarioContext } from '../harness/types.ts';
-import { wsLatencySchema, wsLoadOf, wsProtocol, wsUrl } from './ws-common.ts';
+import { wsProtocol, wsUrl } from './ws-common.ts';
+import type { WsOptions } from './ws-options.ts';
 
 /** Length of each target's capacity probe (its queue drains after it). */
 export const PROBE_S = 1;
@@ -37,15 +39,17 @@ export const rateSchema = z.object({
 });
 export type EchoRate = z.infer<typeof rateSchema>;
 
-export const floorTrialSchema = z.object({ startedAt: z.string(), rttMs: wsLatencySchema, latenessMs: wsLatencySchema, messagesPerS: z.number().nonnegative(), lost: z.number().int().nonnegative(), loaderCpuPct: z.number().nullable() });
+export const floorTrialSchema = z.object({ startedAt: z.string(), rttMs: latencyMsWithP95Schema, latenessMs: latencyMsWithP95Schema, messagesPerS: z.number().nonnegative(), lost: z.number().int().nonnegative(), loaderCpuPct: z.number().nullable() });
 export const floorSchema = z.object({ server: z.string(), trials: z.array(floorTrialSchema) });
 export type EchoFloor = z.infer<typeof floorSchema>;
 
-type Ctx = ScenarioContext<unknown>;
+/** What the probe and the floor use of a ws-echo run: the loaders, the options, where to run and how to report. */
+type Ctx = Pick<ScenarioContext<unknown, WsOptions>, 'loaders' | 'options' | 'progress' | 'signal' | 'pinning'>;
 
 /** The offered rate: the profile's fixed rate per client where it sets no share, else the share of the slowest target's probed capacity. */
-export async function echoRate(targets: RunningTarget[], ctx: Ctx, loader: WsLoader): Promise<EchoRate> {
-  const ws = wsLoadOf(ctx.load);
+export async function echoRate(targets: RunningTarget[], ctx: Ctx): Promise<EchoRate> {
+  const ws = ctx.options;
+  const loader = ctx.loaders.ws;
   if (!ws.echoShare) {
     const perClient = ws.echoRatePerClient ?? 1;
     return { total: perClient * ws.echoClients, perClient, share: null, source: 'a fixed rate per client, set by the profile', probes: [] };
@@ -69,8 +73,9 @@ export function probeOf(target: string, offered: number, e: WsEchoResult): Probe
 }
 
 /** The loader's floor at the rate: `trials` trials against a reference echo server on the targets' CPUs. */
-export async function measureFloor(ctx: Ctx, loader: WsLoader, rate: EchoRate, trials: number): Promise<EchoFloor> {
-  const ws = wsLoadOf(ctx.load);
+export async function measureFloor(ctx: Ctx, rate: EchoRate, trials: number): Promise<EchoFloor> {
+  const ws = ctx.options;
+  const loader = ctx.loaders.ws;
   const server = await startReferenceEcho({ cpus: ctx.pinning.targetCpus });
   try {
     const floor: EchoFloor = { server: server.describe, trials: [] };

@@ -5,13 +5,16 @@
 // against a reference echo server that is not one. Trials interleave across targets round by round,
 // so the claim "lower latency" is judged pair by pair at one client count and rate for every target.
 import { z } from 'zod';
+import { median } from 'simple-statistics';
 import { fmtInt, fmtInterval, fmtMs } from '../harness/report/format.ts';
 import { vegaLite } from '../harness/report/vega.ts';
 import { estimate } from '../harness/stats/estimate.ts';
 import { plannedRoundsSeconds } from '../harness/run/rounds.ts';
+import { latencyMsWithP95Schema } from '../harness/schema.ts';
 import type { Measurement, ResultKind, Scenario } from '../harness/types.ts';
 import type { CapacityResult } from './ws-capacity-kind.ts';
-import { describeWsLoader, fmtLatency, runWsRounds, scenarioWsLoader, verifyWsEndpoint, wsLatencySchema, wsLoadOf, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
+import { describeWsLoader, fmtLatency, runWsRounds, speakable, verifyWsEndpoint, wsProtocol, wsTrialBaseSchema, wsUrl } from './ws-common.ts';
+import { wsOptions, type WsOptions } from './ws-options.ts';
 import { echoRate, floorSchema, measureFloor, PROBE_S, rateSchema, type EchoFloor } from './ws-echo-rate.ts';
 
 const echoTrialSchema = wsTrialBaseSchema.extend({
@@ -23,10 +26,10 @@ const echoTrialSchema = wsTrialBaseSchema.extend({
   messagesPerS: z.number().nonnegative(),
   requestedRate: z.number().nonnegative(),
   achievedRate: z.number().nonnegative(),
-  rttMs: wsLatencySchema,
+  rttMs: latencyMsWithP95Schema,
   histogramUs: z.string(),
   /** How late the schedule sent (absent in older results, whose round trips ran from the scheduled time and so included it). */
-  latenessMs: wsLatencySchema.optional(),
+  latenessMs: latencyMsWithP95Schema.optional(),
 });
 
 const echoResultSchema = z.object({
@@ -56,7 +59,6 @@ const FIGURES = {
   'lateness-p95': { pick: (t: Trial) => t.latenessMs?.p95 ?? NaN, floor: null },
   'messages-per-s': { pick: (t: Trial) => t.messagesPerS, floor: null },
 } as const;
-const medianOf = (values: number[]) => estimate(values).median;
 
 const echoKind: ResultKind<EchoResult> = {
   schema: echoResultSchema,
@@ -91,7 +93,7 @@ const echoKind: ResultKind<EchoResult> = {
           `Trials per target: ${rows.map(({ target, r }) => `${target} ${r.trials.length}`).join(', ')}, interleaved across targets round by round. The loader: ${first.loader}. Workers per target: ${rows.map(({ target, r }) => `${target} ${r.workers}`).join(', ')}.`,
         ...(first.floor?.trials.length
           ? [
-              `**The loader's floor**: the same clients and rate against ${first.floor.server}, which is not a target: round trip p50 ${fmtMs(medianOf(first.floor.trials.map((t) => t.rttMs.p50)))} ms, p95 ${fmtMs(medianOf(first.floor.trials.map((t) => t.rttMs.p95)))} ms, schedule lateness p95 ${fmtMs(medianOf(first.floor.trials.map((t) => t.latenessMs.p95)))} ms (median of ${first.floor.trials.length} trials). A target's round trip near it is mostly the loader's; a claim whose two sides are both within 2x of it says so and decides nothing.`,
+              `**The loader's floor**: the same clients and rate against ${first.floor.server}, which is not a target: round trip p50 ${fmtMs(median(first.floor.trials.map((t) => t.rttMs.p50)))} ms, p95 ${fmtMs(median(first.floor.trials.map((t) => t.rttMs.p95)))} ms, schedule lateness p95 ${fmtMs(median(first.floor.trials.map((t) => t.latenessMs.p95)))} ms (median of ${first.floor.trials.length} trials). A target's round trip near it is mostly the loader's; a claim whose two sides are both within 2x of it says so and decides nothing.`,
             ]
           : []),
         ...(first.rate?.probes.length ? [`The probe: ${first.rate.probes.map((p) => `${p.target} ${fmtInt(p.echoesPerS)} echoes/s${p.saturated ? '' : ` (not saturated at ${fmtInt(p.offered)}/s)`}`).join(', ')}.`] : []),
@@ -113,7 +115,7 @@ const echoKind: ResultKind<EchoResult> = {
               fmtMs(med((t) => t.rttMs.p50)),
               fmtMs(med((t) => t.rttMs.p99)),
               fmtMs(med((t) => t.rttMs.p999)),
-              late.length ? fmtMs(medianOf(late)) : 'n/a',
+              late.length ? fmtMs(median(late)) : 'n/a',
               fmtInt(med((t) => t.messagesPerS)),
               fmtInt(r.trials.reduce((n, t) => n + t.lost, 0)),
               cpu.length ? `${estimate(cpu).median.toFixed(0)}%` : 'n/a',
@@ -165,28 +167,31 @@ const echoKind: ResultKind<EchoResult> = {
       detail: `${fmtInt(r.clients)} clients, ${fmtInt(r.clients * r.ratePerClient)} messages/s in all${r.rate?.share ? ` (${Math.round(r.rate.share * 100)}% of the slowest target's probed capacity)` : ''}, ${r.trials.length} trials of ${r.durationS} s, ${r.protocol}, ${r.workers} worker(s)${bound ? `; loader saturated in ${bound} trial(s)` : ''}`,
       lowerBound: false,
       pairable: true,
-      ...(f.floor && floorTrials.length && { floor: { value: medianOf(floorTrials.map(f.floor)), detail: `the same load against ${r.floor!.server}` } }),
+      ...(f.floor && floorTrials.length && { floor: { value: median(floorTrials.map(f.floor)), detail: `the same load against ${r.floor!.server}` } }),
     };
   },
 };
 
-export const wsEchoScenario: Scenario<EchoResult> = {
+export const wsEchoScenario: Scenario<EchoResult, WsOptions> = {
   name: 'ws-echo',
   description: "WebSocket echo: many clients sending one rate for every target (a share of the slowest target's probed echo capacity); round trips from the actual send time, the loader's floor against a reference echo server beside them, trials interleaved across targets.",
+  options: wsOptions,
   requires: ['/ws/echo'],
   schedule: 'interleaved',
   kind: echoKind,
   verify: verifyWsEndpoint('/ws/echo'),
   // Beside the rounds: a probe per target (its queue drains within the message timeout) and the floor's trials.
-  plannedSeconds: (load, _profile, targets, claimTargets) =>
-    plannedRoundsSeconds(load, wsLoadOf(load).trialS + 0.5, targets, claimTargets) + (wsLoadOf(load).echoShare ? targets * (PROBE_S + 3) : 0) + load.trials * (wsLoadOf(load).trialS + 1),
+  plannedSeconds: (load, _profile, targets, claimTargets, ws) =>
+    plannedRoundsSeconds(load, ws.trialS + 0.5, targets, claimTargets) + (ws.echoShare ? targets * (PROBE_S + 3) : 0) + load.trials * (ws.trialS + 1),
 
-  async run(targets, ctx) {
-    const ws = wsLoadOf(ctx.load);
-    const loader = await scenarioWsLoader(ctx);
-    const rate = await echoRate(targets, ctx as Parameters<typeof echoRate>[1], loader);
+  async run(all, ctx) {
+    const ws = ctx.options;
+    const loader = ctx.loaders.ws;
+    const targets = await speakable(all, ctx, '/ws/echo');
+    if (!targets.length) return;
+    const rate = await echoRate(targets, ctx);
     ctx.progress.info(`ws-echo: every target gets ${fmtInt(rate.total)} messages/s over ${fmtInt(ws.echoClients)} clients (${rate.source})`);
-    const floor = await measureFloor(ctx as Parameters<typeof measureFloor>[0], loader, rate, ctx.load.trials).catch((error: unknown) => {
+    const floor = await measureFloor(ctx, rate, ctx.load.trials).catch((error: unknown) => {
       // The floor is context for the claim, not a measurement of a target: without it the claim says less.
       ctx.progress.warn(`ws-echo: the loader's floor could not be measured (${error instanceof Error ? error.message : String(error)}); the report goes without it.`);
       return null;
@@ -208,18 +213,17 @@ export const wsEchoScenario: Scenario<EchoResult> = {
           workers: t.workers,
           trials: [],
         };
-        ctx.save(t.target.decl.name, r);
         return [t, r];
       }),
     );
-    await runWsRounds(targets, ctx as Parameters<typeof runWsRounds>[1], {
+    await runWsRounds(targets, ctx, {
       trialS: ws.trialS,
       label: `${fmtInt(ws.echoClients)} clients`,
+      result: (t) => results.get(t)!,
       measure: (t) =>
         loader.echo({ url: wsUrl(t, '/ws/echo'), protocol: wsProtocol(t.target, '/ws/echo'), clients: ws.echoClients, ratePerClient: rate.perClient, durationS: ws.trialS, messageBytes: ws.messageBytes }, ctx.signal),
       record(t, e, frame) {
-        const r = results.get(t)!;
-        r.trials.push({
+        results.get(t)!.trials.push({
           ...frame,
           clients: e.clients,
           durationS: e.durationS,
@@ -239,7 +243,6 @@ export const wsEchoScenario: Scenario<EchoResult> = {
           loaderCpuPct: e.loaderCpuPct,
           loaderBound: e.loaderCpuPct !== null && e.loaderCpuPct >= ctx.loaderBoundPct,
         });
-        ctx.save(t.target.decl.name, r);
         ctx.progress.info(`${t.target.decl.name}: ${fmtInt(e.messagesPerS)} echoes/s, ${fmtLatency(e.rtt.latencyMs)}, lateness p95 ${fmtMs(e.lateness.latencyMs.p95)} ms${e.rtt.lost ? `, ${e.rtt.lost} lost` : ''}, loader CPU ${e.loaderCpuPct?.toFixed(0) ?? '?'}%`);
       },
     });

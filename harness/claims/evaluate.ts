@@ -6,6 +6,7 @@
 // get an anytime-valid confidence sequence, so the rounds may stop as soon as a claim is decided, and
 // the pairs of several runs of one machine may be pooled. It reads figures through the scenarios'
 // result kinds and names no scenario.
+import { median as medianOf } from 'simple-statistics';
 import { CLAIMS, withBeside, type Claim } from '../../scenarios/claims.ts';
 import { againstMachine } from './against-machine.ts';
 import { atCommonLevel } from './levels.ts';
@@ -87,11 +88,8 @@ export interface ClaimVerdict {
   runs?: string[];
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
+/** simple-statistics' median, NaN for no values (as a figure without samples reads) instead of a throw. */
+const median = (values: number[]): number => (values.length ? medianOf(values) : NaN);
 
 /** The figure behind one side of a claim, or why there is none. */
 export function figureOf(m: Measurement | undefined, claim: Claim, target: string, run: RunResults, partial = false): Figure | string {

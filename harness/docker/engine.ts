@@ -72,6 +72,9 @@ async function startPodmanService(): Promise<Engine | null> {
   // ("write child: broken pipe") once that directory is deleted, e.g. a removed clone.
   ownService = spawn('podman', ['system', 'service', '--time=0', socket], { stdio: 'ignore', detached: false, cwd: '/' });
   ownService.on('error', () => {});
+  // The service must not keep the harness alive once its work is done (a run would never exit);
+  // it is stopped when the harness exits.
+  ownService.unref();
   process.once('exit', () => ownService?.kill('SIGTERM'));
   for (let i = 0; i < 50; i++) {
     const engine = await probe(socket);

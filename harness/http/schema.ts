@@ -2,7 +2,7 @@
 // trial per target per round per load level, each time-stamped, with the loader's and the target's
 // resource use. Only raw data is stored; summaries are computed from it.
 import { z } from 'zod';
-import { latencyMsSchema } from '../schema.ts';
+import { latencyMsSchema, resourceUseSchema } from '../schema.ts';
 
 /** A load level: connections, and the endpoint's parameters (e.g. queries=20) where it has any. */
 export const httpLevelSchema = z.object({
@@ -52,14 +52,8 @@ export const httpTrialSchema = z.object({
   loaderCpusBusyPct: z.array(z.number().nullable()).optional(),
   /** A CPU shared by the loader and a service was saturated: the figure may be limited by that core, not the target. */
   sharedCpuSaturated: z.boolean().optional(),
-  target: z.object({
-    /** The runtime's memory figure (result.memoryLabel says which). */
-    memoryBytesPeak: z.number().nullable(),
-    memoryBytesMean: z.number().nullable(),
-    rssBytesPeak: z.number().nullable(),
-    /** CPU used by the target, in percent of one core. */
-    cpuPct: z.number().nullable(),
-  }),
+  /** The target's resource use during the trial (result.memoryLabel says what its memory figure is). */
+  target: resourceUseSchema,
 });
 export type HttpTrial = z.infer<typeof httpTrialSchema>;
 

@@ -3,7 +3,7 @@
 // charts). Then, where claims rest on the scenario, the claim rounds: each target at its claim level,
 // chosen before them (its best level in the sweep, or the profile's one level), both sides of every
 // pair in the same round, until the claims are decided or the budget is spent. Each trial samples the
-// target's resources while the load runs and is saved at once.
+// target's resources while the load runs; the rounds (harness/run/rounds.ts) save it at once.
 import { assertAlive } from '../run/alive.ts';
 import { plannedRoundsSeconds, runClaimRounds, runFixedRounds } from '../run/rounds.ts';
 import { busyPct, readCpuTimes } from '../runtime/cpu-busy.ts';
@@ -37,7 +37,8 @@ export function describeLoader(loader: Pick<HttpLoader, 'name' | 'version' | 'ru
 }
 
 export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioContext<HttpResult>, plan: HttpTrialPlan): Promise<void> {
-  const { load, loader, progress } = ctx;
+  const { load, progress } = ctx;
+  const loader = ctx.loaders.http;
   const results = new Map<RunningTarget, HttpResult>(
     targets.map((t) => [
       t,
@@ -58,13 +59,13 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
       },
     ]),
   );
-  for (const [t, r] of results) ctx.save(t.target.decl.name, r);
+  const resultOf = (t: RunningTarget) => results.get(t)!;
   const url = (t: RunningTarget, level: HttpLevel) => `${t.url}${levelPath(plan.endpoint, level)}`;
   const request = (t: RunningTarget, level: HttpLevel, durationS: number) => ({ url: url(t, level), connections: level.connections, durationS, pipelining: load.pipelining, ...(load.rate && { rate: load.rate }) });
 
   const warmup = async (active: RunningTarget[], levelOf: (t: RunningTarget) => HttpLevel, label: string) => {
     if (load.warmupS <= 0) return active;
-    return runFixedRounds(active, ctx as ScenarioContext<unknown>, 1, {
+    return runFixedRounds(active, ctx, 1, {
       label: `${label}: warmup ${load.warmupS}s`,
       trialS: load.warmupS,
       trial: async (t) => {
@@ -125,9 +126,7 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
       ...(services.length && { sharedCpuSaturated: shared }),
       target: use,
     };
-    const r = results.get(t)!;
-    r.trials.push(trial);
-    ctx.save(t.target.decl.name, r);
+    resultOf(t).trials.push(trial);
     const bad = result.errors + result.timeouts + result.non2xx;
     const serviceCpu = services.map((s) => `, ${s.name} CPU ${s.cpuPct?.toFixed(0) ?? '?'}%`).join('');
     progress.info(
@@ -140,7 +139,7 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
     for (const level of plan.levels) {
       const label = levelLabel(level);
       active = await warmup(active, () => level, label);
-      active = await runFixedRounds(active, ctx as ScenarioContext<unknown>, load.trials, { label: `sweep ${label}`, trialS: load.durationS, trial: timedTrial('sweep', () => level) });
+      active = await runFixedRounds(active, ctx, load.trials, { label: `sweep ${label}`, trialS: load.durationS, trial: timedTrial('sweep', () => level), result: resultOf });
     }
     // Without a claim resting on the scenario, the sweep is all its tables and charts need.
     if (!ctx.claims.feeds || active.length === 0) return;
@@ -159,7 +158,7 @@ export async function runHttpTrials(targets: RunningTarget[], ctx: ScenarioConte
   if (from === 'sweep') progress.info(`claim levels, chosen from the sweep: ${Object.entries(levels).map(([n, l]) => `${n} ${l}`).join(', ')}`);
   const label = from === 'sweep' ? 'claim rounds' : levelLabel(plan.levels[0]!);
   active = await warmup(active, levelOf, label);
-  await runClaimRounds(active, ctx as ScenarioContext<unknown>, { label, trialS: load.durationS, trial: timedTrial('claim', levelOf) }, { levels, levelsFrom: from });
+  await runClaimRounds(active, ctx, { label, trialS: load.durationS, trial: timedTrial('claim', levelOf), result: resultOf }, { levels, levelsFrom: from });
 }
 
 /** Whether a CPU that the loader shares with a service was busy at or above the loader-bound

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.ts';
 import { requireTaskset } from '../runtime/toolchain.ts';
 import type { HttpLoader, HttpLoadRequest, HttpLoadResult } from '../types.ts';
+import { NoResponseError } from './no-response.ts';
 
 const SCRIPT = fileURLToPath(new URL('./wrk-report.lua', import.meta.url));
 /** Like the autocannon loader's timeout, so that the loaders count timeouts alike (wrk's default is 2 s). */
@@ -154,6 +155,15 @@ export function parseWrkReport(stdout: string): WrkReport | null {
   }
 }
 
+/** wrk tells socket errors apart only by where they happened. */
+function wrkErrorKinds(r: WrkReport): Record<string, number> {
+  const kinds: Record<string, number> = {};
+  if (r.connectErrors > 0) kinds['connect error'] = r.connectErrors;
+  if (r.readErrors > 0) kinds['read error'] = r.readErrors;
+  if (r.writeErrors > 0) kinds['write error'] = r.writeErrors;
+  return kinds;
+}
+
 export function fromWrkReport(r: WrkReport, cpu: { totalPct: number | null; perThreadPct: number[] }, threads: number): HttpLoadResult {
   const ms = (us: number | null) => (us ?? 0) / 1000;
   const durationS = r.duration;
@@ -177,6 +187,7 @@ export function fromWrkReport(r: WrkReport, cpu: { totalPct: number | null; perT
     loaderCpuPct,
     ...(cpu.perThreadPct.length ? { loaderCpuPerCpu: cpu.perThreadPct } : {}),
     mode: 'closed',
+    errorKinds: wrkErrorKinds(r),
   };
 }
 
@@ -191,6 +202,8 @@ export function createWrkLoader(loaderCpus: number[]): HttpLoader | null {
   return {
     name: 'wrk',
     version,
+    // wrk 4 runs closed loop only (wrk2's --rate is another program).
+    can: { openLoop: false },
     async run(request: HttpLoadRequest, signal?: AbortSignal, onStart?: () => void): Promise<HttpLoadResult> {
       if (request.rate !== undefined) {
         throw new UserError(
@@ -260,6 +273,9 @@ export function createWrkLoader(loaderCpus: number[]): HttpLoader | null {
         const exit = await exited;
         if (signal?.aborted) throw interrupted(signal);
         const report = parseWrkReport(stdout);
+        // wrk gives up at the first connect that fails, with one line and exit code 1.
+        const refused = /unable to connect to (\S+) (.+)/.exec(stderr);
+        if (!report && refused) throw new NoResponseError(`No response from ${request.url}: wrk could not connect to ${refused[1]}: ${refused[2]!.trim()}.`, `Check that a server answers at ${request.url} (e.g. \`curl -i ${request.url}\`).`);
         if (!report) {
           const how = exit.error ? exit.error.message : exit.signal ? `signal ${exit.signal}` : `exit ${exit.code}`;
           throw new UserError(

@@ -173,7 +173,7 @@ export function environmentRows(results: RunResults): string[][] {
     ...(p.shared.length ? [['shared CPUs', p.shared.join('; ')]] : []),
     ['loader', `${env.loader.name} ${env.loader.version}${env.loader.runtime ? ` on ${env.loader.runtime}` : ''}`],
     ['harness', `Node.js ${env.harnessNode}, commit ${env.gitCommit ?? 'unknown'}${env.gitDirty ? ' (with uncommitted changes)' : ''}`],
-    ['runtime', results.runtime === 'docker' && env.engine ? `docker: ${env.engine.name} ${env.engine.version} (API ${env.engine.apiVersion}) at ${env.engine.socket}` : results.runtime],
+    ['runtime', env.engine ? `${results.runtime}: ${env.engine.name} ${env.engine.version} (API ${env.engine.apiVersion}) at ${env.engine.socket}` : results.runtime],
     ['host', env.hostname],
   ];
 }

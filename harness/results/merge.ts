@@ -101,6 +101,8 @@ export function mergeRuns(parts: RunResults[], runId: string): RunResults {
     environment: ordered[0]!.environment,
     targets,
     services: ordered.flatMap((p) => p.services),
+    // The parts' settings are the same (see FIX), so is their load.
+    ...(ordered[0]!.load && { load: ordered[0]!.load }),
     measurements,
     ...(Object.keys(rounds).length && { rounds }),
     ...(ordered[0]!.confidence !== undefined && { confidence: ordered[0]!.confidence }),

@@ -1,30 +1,20 @@
 // The run, in one direction: prepare every target once → start the services the scenarios need,
 // once per run → for each scenario: start all its targets (pinned, idle while not measured),
-// verify each (a 'fail' marks it invalid), hand the valid ones to the scenario, which interleaves
-// its trials across them and saves after every trial → stop them. Failures are kept in the results
-// (never thrown past a target), and services are stopped on every path.
+// verify each (a 'fail' marks it invalid), hand the valid ones to the scenario with its options and
+// the run's loaders (its rounds, run/rounds.ts, interleave trials across them and save after every
+// trial) → stop them. Failures are kept in the results (never thrown past a target), and services
+// are stopped on every path.
 import type { ConsoleProgress } from '../cli/progress.ts';
 import { errorLogTail, errorMessage, errorSummary, UserError } from '../errors.ts';
 import type { ResultsStore } from '../results/store.ts';
 import type { CpuPlan } from '../runtime/cpus.ts';
-import type {
-  HttpLoader,
-  LoadShape,
-  Measurement,
-  ProfileName,
-  RunningService,
-  RunningTarget,
-  Runtime,
-  RuntimeName,
-  Scenario,
-  ScenarioContext,
-  ServiceDeclaration,
-  StartOptions,
-  Target,
-} from '../types.ts';
+import type { LoadShape, Measurement, ProfileName, RunLoaders, RunningService, RunningTarget, Runtime, Scenario, ScenarioContext, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { verdictOf } from '../verify/json-contract.ts';
 import { claimsResting, openClaims } from '../claims/open.ts';
 import { DEFAULT_CONFIDENCE } from '../claims/evaluate.ts';
+import { optionsOf, type RunOptions } from './options.ts';
+import { OVERHEAD_S, plannedFor, skipReason } from './plan.ts';
+import { startServices } from './services.ts';
 
 export interface ExecuteOptions {
   store: ResultsStore;
@@ -33,7 +23,9 @@ export interface ExecuteOptions {
   scenarios: Scenario[];
   runtime: Runtime;
   load: LoadShape;
-  loader: HttpLoader;
+  /** The scenarios' options by key (run/options.ts); a scenario whose key is absent gets its declaration's defaults for the profile. */
+  options?: RunOptions;
+  loaders: RunLoaders;
   cpus: CpuPlan;
   loaderBoundPct: number;
   readyTimeoutMs: number;
@@ -43,36 +35,9 @@ export interface ExecuteOptions {
   afterMeasurement?: () => void;
 }
 
-/** Seconds that starting and verifying a target add to a scenario, for the estimate. */
-export const OVERHEAD_S = 2.5;
-
-/** Why a scenario cannot measure a target on a runtime, or null when it can. */
-export function skipReason(scenario: Scenario, target: Target, runtime: RuntimeName): string | null {
-  const missing = scenario.requires.filter((e) => !target.decl.endpoints.includes(e));
-  if (missing.length) return `target does not serve ${missing.join(', ')}`;
-  if (scenario.runtimes && !scenario.runtimes.includes(runtime)) return `needs the ${scenario.runtimes.join(' or ')} runtime (this run uses ${runtime})`;
-  return null;
-}
-
-function plannedFor(scenario: Scenario, targets: Target[], load: LoadShape, profile: ProfileName): number {
-  const claimTargets = new Set(claimsResting(scenario.name, targets.map((t) => t.decl.name)).flatMap((c) => [c.numerator, c.denominator])).size;
-  return targets.length ? scenario.plannedSeconds(load, profile, targets.length, claimTargets) + OVERHEAD_S * targets.length : 0;
-}
-
-/** The plan's upper bound in seconds: every scenario's least rounds, and its claim rounds up to their budget. */
-export function plannedSeconds(targets: Target[], scenarios: Scenario[], load: LoadShape, profile: ProfileName, runtime: RuntimeName): number {
-  return scenarios.reduce((sum, s) => sum + plannedFor(s, targets.filter((t) => !skipReason(s, t, runtime)), load, profile), 0);
-}
-
-/** The services a set of scenarios needs, each once. */
-export function servicesNeeded(scenarios: Scenario[]): ServiceDeclaration[] {
-  const byName = new Map<string, ServiceDeclaration>();
-  for (const s of scenarios) for (const service of s.services ?? []) byName.set(service.name, service);
-  return [...byName.values()];
-}
-
 export async function executeRun(o: ExecuteOptions): Promise<void> {
   const { store, progress, runtime } = o;
+  const planned = (scenario: Scenario, target: Target) => plannedFor(scenario, [target], o.load, o.profile, o.options ?? {});
   const now = () => new Date().toISOString();
   const record = (m: Measurement) => {
     store.upsert(m);
@@ -95,7 +60,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
   const plan = o.scenarios.map((scenario) => {
     const todo: Target[] = [];
     for (const target of o.targets) {
-      const reason = skipReason(scenario, target, runtime.name);
+      const reason = skipReason(scenario, target, runtime);
       if (reason) record({ ...blank(target, scenario), status: 'skipped', complete: true, finishedAt: now(), error: reason });
       else todo.push(target);
     }
@@ -124,36 +89,33 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
   /** Set while a scenario runs: ends it when one of the run's services dies. */
   let serviceDied: ((error: UserError) => void) | undefined;
   const serviceErrors = new Map<string, unknown>();
-  const startServices = async (needed: ServiceDeclaration[]) => {
-    for (const service of needed) {
-      if (services.has(service.name) || serviceErrors.has(service.name) || o.signal.aborted) continue;
-      progress.setContext(`service ${service.name}: `);
-      progress.step(`starting on CPUs ${o.cpus.serviceCpus.join(',')}`);
-      try {
-        const running = await runtime.startService(service, { cpus: o.cpus.serviceCpus, readyTimeoutMs: o.readyTimeoutMs, log: (line) => progress.info(line) });
-        services.set(service.name, running);
-        // A service that dies mid-run ends the scenario that uses it, with its last log lines, and
-        // the later scenarios go without it (their targets fail or are skipped, saying why).
-        void running.exited.then(async (exit) => {
-          if (services.get(service.name) !== running) return;
-          const error = new UserError(
-            `Service ${service.name} exited during the run (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}).`,
-            'Read its log lines below; the measurements that needed it are marked failed.',
-            await running.logs(20).catch(() => []),
-          );
-          services.delete(service.name);
-          serviceErrors.set(service.name, error);
-          progress.warn(errorMessage(error));
-          serviceDied?.(error);
-        });
-        store.results.services.push(running.info);
-        store.save();
-        progress.info(`${service.name} ${running.info.version} ready (${running.info.mode}, ${running.info.source})`);
-      } catch (error) {
-        progress.warn(`could not start ${service.name}: ${errorMessage(error)}`);
-        serviceErrors.set(service.name, error);
-      }
+  const startNeeded = async (needed: ServiceDeclaration[]) => {
+    const todo = needed.filter((s) => !services.has(s.name) && !serviceErrors.has(s.name));
+    if (!todo.length || o.signal.aborted) return;
+    progress.setContext('');
+    // Each service once per run; one that fails leaves only the targets that need it without it.
+    const started = await startServices(runtime, todo, { cpus: o.cpus.serviceCpus, readyTimeoutMs: o.readyTimeoutMs, progress, signal: o.signal, keepGoing: true });
+    for (const { service, error } of started.failed) serviceErrors.set(service.name, error);
+    for (const running of started.running) {
+      const name = running.service.name;
+      services.set(name, running);
+      // A service that dies mid-run ends the scenario that uses it, with its last log lines, and
+      // the later scenarios go without it (their targets fail or are skipped, saying why).
+      void running.exited.then(async (exit) => {
+        if (services.get(name) !== running) return;
+        const error = new UserError(
+          `Service ${name} exited during the run (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}).`,
+          'Read its log lines below; the measurements that needed it are marked failed.',
+          await running.logs(20).catch(() => []),
+        );
+        services.delete(name);
+        serviceErrors.set(name, error);
+        progress.warn(errorMessage(error));
+        serviceDied?.(error);
+      });
+      store.results.services.push(running.info);
     }
+    store.save();
   };
   const stopServices = async () => {
     for (const [name, s] of services) {
@@ -168,8 +130,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
   try {
     for (const { scenario, todo } of plan) {
       if (o.signal.aborted) break;
-      progress.setContext(`${scenario.name}: `);
-      await startServices(scenario.services ?? []);
+      await startNeeded(scenario.services ?? []);
       progress.setContext(`${scenario.name}: `);
       const env = Object.assign({}, ...[...services.values()].map((s) => s.env)) as Record<string, string>;
       const missingServices = (scenario.services ?? []).filter((s) => serviceErrors.has(s.name) || !services.has(s.name));
@@ -185,7 +146,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         const prepError = prepared.get(target.decl.name);
         if (prepError !== null) {
           finish(m, 'failed', new Error(prepError === undefined ? 'not prepared (interrupted)' : `prepare failed: ${errorSummary(prepError)}`), true, errorLogTail(prepError));
-          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile));
+          progress.skipPlanned(planned(scenario, target));
           continue;
         }
         const missingService = missingServices.find((s) => scenario.needsService?.(s, target, o.cpus.targetCpus.length) ?? true);
@@ -193,12 +154,12 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
           // An optional service: only the targets that need it go without the scenario, and say why.
           record({ ...m, status: 'skipped', complete: true, finishedAt: now(), error: `needs the ${missingService.name} service here, which could not be started: ${serviceError(missingService)}` });
           progress.warn(`${target.decl.name}: skipped, it needs ${missingService.name} for ${scenario.name}`);
-          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile));
+          progress.skipPlanned(planned(scenario, target));
           continue;
         }
         if (missingService) {
           finish(m, 'failed', new Error(`service ${missingService.name} did not start: ${serviceError(missingService)}`), true);
-          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile));
+          progress.skipPlanned(planned(scenario, target));
           continue;
         }
         progress.step(`starting ${target.decl.name} on CPUs ${o.cpus.targetCpus.join(',')}`, OVERHEAD_S);
@@ -211,7 +172,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
             await r.stop();
             const failed = m.checks.filter((c) => c.status === 'fail');
             record({ ...m, status: 'invalid', complete: true, finishedAt: now(), error: `contract check failed: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}` });
-            progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile) - OVERHEAD_S);
+            progress.skipPlanned(planned(scenario, target) - OVERHEAD_S);
             continue;
           }
           running.push(r);
@@ -220,7 +181,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         } catch (error) {
           progress.warn(errorMessage(error));
           finish(m, 'failed', error, true);
-          progress.skipPlanned(plannedFor(scenario, [target], o.load, o.profile) - OVERHEAD_S);
+          progress.skipPlanned(planned(scenario, target) - OVERHEAD_S);
         }
       }
       if (running.length === 0) continue;
@@ -240,7 +201,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
       const confidence = o.load.confidence ?? DEFAULT_CONFIDENCE;
       // --trials above the most rounds raises the most: the least rounds always run.
       const claimRounds = { max: Math.max(o.load.trials, o.load.claimRounds?.max ?? 0), budgetS: o.load.claimRounds?.budgetS ?? Number.MAX_SAFE_INTEGER };
-      const ctx: ScenarioContext<unknown> = {
+      const ctx: ScenarioContext<unknown, unknown> = {
         claims: {
           minRounds: o.load.trials,
           maxRounds: claimRounds.max,
@@ -256,7 +217,8 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
         profile: o.profile,
         runtime,
         load: o.load,
-        loader: o.loader,
+        options: optionsOf(scenario, o.options ?? {}, o.profile),
+        loaders: o.loaders,
         loaderBoundPct: o.loaderBoundPct,
         progress,
         signal: scenarioAbort.signal,

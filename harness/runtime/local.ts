@@ -9,30 +9,32 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
 import { declaredEnv } from '../targets.ts';
-import type { OpenFilesLimit, RunningService, RunningTarget, Runtime, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import type { OpenFilesLimit, RunningService, RunningTarget, Runtime, RuntimeCapabilities, ServiceDeclaration, StartOptions, Target } from '../types.ts';
 import { LogBuffer } from './log-buffer.ts';
+import type { RuntimeModule, RuntimeOptions } from './module.ts';
 import { freePort } from './ports.ts';
 import { smallestSoftNofile } from './open-files.ts';
 import { prepareLocal, resolveExecutable, substitute } from './prepare.ts';
 import { PSS_LABEL, processGroupMembers, processTree, sampleTree } from './process-tree.ts';
 import { registerDir, registerGroup, unregisterDir, unregisterGroup } from './reaper.ts';
-import { waitForHealth, waitUntil } from './readiness.ts';
+import { checkTrue, httpOk, readyOrStop, type Exit, type Startable } from './readiness.ts';
+import { StartedSet } from './started.ts';
 import { requireTaskset } from './toolchain.ts';
 
 const HOST = '127.0.0.1';
 const LOG_TAIL = 30;
 
-export interface LocalRuntimeOptions {
-  /** Directory where each target's and service's full log is written (<dir>/<name>.log). */
-  logDir?: string;
-  /** Open-files limit (soft = hard) every target is started with, for tests and to lower it; absent: the harness's own, inherited. */
-  openFiles?: number;
-}
+/** logDir, and openFiles (absent: the harness's own limit, inherited). */
+export type LocalRuntimeOptions = Pick<RuntimeOptions, 'logDir' | 'openFiles'>;
 
-interface Spawned {
+/** Processes on this machine: no image, no engine whose share of a start could be told apart; the
+ * target's process group is its tree, read from /proc. */
+const CAN: RuntimeCapabilities = { unit: 'process', images: false, startupSplit: false, processTree: true };
+
+interface Spawned extends Startable {
   pgid: number;
   logs: LogBuffer;
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Idempotent: the whole group, SIGTERM then SIGKILL. */
   stop(): Promise<void>;
 }
 
@@ -55,21 +57,28 @@ async function spawnPinned(name: string, argv: string[], o: { cwd: string; env: 
   registerGroup(pgid);
   logs.attach(child.stdout);
   logs.attach(child.stderr);
-  const exited = Promise.race([
-    new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-    spawnError.then((e) => ({ code: null, signal: e.message })),
-  ]);
   let stopped = false;
+  // Only an exit on its own is news (a crash); one that stop() caused never resolves, as in containers.
+  const exited = Promise.race([
+    new Promise<Exit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
+    spawnError.then((e) => ({ code: null, signal: e.message })),
+  ]).then((exit) => (stopped ? new Promise<never>(() => {}) : exit));
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await killGroup(pgid);
+    unregisterGroup(pgid);
+    logs.close();
+  };
   return {
     pgid,
     logs,
     exited,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      await killGroup(pgid);
-      unregisterGroup(pgid);
-      logs.close();
+    stop,
+    async stopWithTail(n) {
+      await stop();
+      await sleep(50); // let the pipes drain so the last lines are in the tail
+      return logs.tail(n);
     },
   };
 }
@@ -101,8 +110,9 @@ export function treeOpenFilesLimit(rootPid: number): OpenFilesLimit | null {
 }
 
 export class LocalRuntime implements Runtime {
-  readonly name = 'local' as const;
-  private readonly running = new Set<{ stop(): Promise<void> }>();
+  readonly name = 'local';
+  readonly can = CAN;
+  private readonly started = new StartedSet();
 
   constructor(private readonly options: LocalRuntimeOptions = {}) {}
 
@@ -145,25 +155,16 @@ export class LocalRuntime implements Runtime {
       logFile: this.logFile(name),
       ...(this.options.openFiles !== undefined && { openFiles: this.options.openFiles }),
     });
-    let running: RunningTarget | undefined;
-    const stop = async (): Promise<void> => {
-      await proc.stop();
-      if (running) this.running.delete(running);
-    };
-
     const url = `http://${HOST}:${port}`;
-    const ready = await waitForHealth(url, { timeoutMs: options.readyTimeoutMs, intervalMs: options.pollIntervalMs ?? 25, path: options.readyPath, exited: proc.exited });
-    if (!ready.ok) {
-      await stop();
-      await sleep(50); // let the pipes drain so the last lines are in the tail
-      const why = ready.exit
-        ? `exited during start (${ready.exit.signal ? `signal/error ${ready.exit.signal}` : `exit code ${ready.exit.code}`})`
-        : `was not ready within ${Number((options.readyTimeoutMs / 1000).toFixed(1))} s (GET ${options.readyPath ?? '/health'} never answered 200${ready.lastError ? `; last error: ${ready.lastError}` : ''})`;
-      throw new UserError(`Target "${name}" ${why}.`, `Read its log lines below; try it by hand with \`npm run bench -- serve ${name}\`.`, proc.logs.tail(LOG_TAIL));
-    }
-
+    await readyOrStop(
+      proc,
+      httpOk(url, { timeoutMs: options.readyTimeoutMs, intervalMs: options.pollIntervalMs ?? 25, path: options.readyPath }),
+      `Target "${name}"`,
+      `Read its log lines below; try it by hand with \`npm run bench -- serve ${name}\`.`,
+      LOG_TAIL,
+    );
     const readyMs = performance.now() - spawnedAt;
-    running = {
+    return this.started.track<RunningTarget>({
       target,
       url,
       workers,
@@ -176,11 +177,9 @@ export class LocalRuntime implements Runtime {
       statsIntervalMs: 250,
       logs: async (tail) => proc.logs.tail(tail),
       exited: proc.exited,
-      stop,
+      stop: proc.stop,
       openFilesLimit: async () => treeOpenFilesLimit(proc.pgid),
-    };
-    this.running.add(running);
-    return running;
+    });
   }
 
   async startService(service: ServiceDeclaration, o: { cpus: number[]; readyTimeoutMs: number; log: (line: string) => void }): Promise<RunningService> {
@@ -200,36 +199,23 @@ export class LocalRuntime implements Runtime {
       o.log(`${service.name}: ${cmd.argv.join(' ')}`);
       const startedAt = new Date().toISOString();
       proc = await spawnPinned(`service ${service.name}`, cmd.argv, { cwd: dataDir, env: { ...process.env, ...cmd.env }, cpus: o.cpus, logFile: this.logFile(`service-${service.name}`) });
-      const ready = await waitUntil(() => service.ready(endpoint), { timeoutMs: o.readyTimeoutMs, intervalMs: 100, exited: proc.exited });
-      if (!ready.ok) {
-        throw new UserError(
-          `Service ${service.name} ${ready.exit ? `exited during start (${ready.exit.signal ?? `exit code ${ready.exit.code}`})` : `was not ready within ${o.readyTimeoutMs / 1000} s`}.`,
-          'Read its log lines below.',
-          proc.logs.tail(LOG_TAIL),
-        );
-      }
+      await readyOrStop(proc, checkTrue(() => service.ready(endpoint), { timeoutMs: o.readyTimeoutMs, intervalMs: 100 }), `Service ${service.name}`, 'Read its log lines below.', LOG_TAIL);
       await service.init?.(endpoint);
       const version = (await service.serverVersion?.(endpoint)) ?? cmd.version;
       const p = proc;
-      let stopped = false;
-      const handle: RunningService = {
+      return this.started.track<RunningService>({
         service,
         endpoint,
         env: service.env(endpoint),
         info: { name: service.name, mode: 'process', version, cpus: o.cpus, config: service.config, source: cmd.source, startedAt },
         logs: async (tail) => p.logs.tail(tail),
         stats: async () => sampleTree(p.pgid),
-        exited: p.exited.then((exit) => (stopped ? new Promise<never>(() => {}) : exit)),
+        exited: p.exited,
         stop: async () => {
-          if (stopped) return;
-          stopped = true;
           await p.stop();
           removeDir();
-          this.running.delete(handle);
         },
-      };
-      this.running.add(handle);
-      return handle;
+      });
     } catch (error) {
       await proc?.stop();
       removeDir();
@@ -237,10 +223,21 @@ export class LocalRuntime implements Runtime {
     }
   }
 
-  async shutdown(): Promise<void> {
-    await Promise.all([...this.running].map((r) => r.stop()));
+  shutdown(): Promise<void> {
+    return this.started.stopAll();
   }
 }
+
+export const localRuntime: RuntimeModule = {
+  name: 'local',
+  description: 'processes on this machine',
+  can: CAN,
+  // Auto's fallback: it needs no engine.
+  auto: { rank: 0, available: async () => true },
+  async create(options) {
+    return { runtime: new LocalRuntime(options), engine: null };
+  },
+};
 
 /** SIGTERM to the group, then SIGKILL whatever is still there after a grace period. */
 export async function killGroup(pgid: number, graceMs = 5000): Promise<void> {

@@ -2,6 +2,7 @@
 // Two runs are independent samples, so each change is the Hodges-Lehmann ratio between them with a
 // distribution-free interval (Mann-Whitney) at its real confidence level; a change is a regression
 // or an improvement only when the whole interval passes the threshold. Pure: two RunResults in, rows out.
+import { median } from 'simple-statistics';
 import { kindOf } from '../results/scenario-kinds.ts';
 import type { IntervalData, Measurement, RunResults, Series } from '../types.ts';
 import { formatLevel, ratioBetweenSamples } from './intervals.ts';
@@ -35,12 +36,6 @@ function seriesOf(m: Measurement): KeyedSeries[] {
     .filter((s) => s.samples.length)
     .map((s) => ({ ...s, metric: `${m.scenario} ${s.metric}`, key: `${m.target}|${m.scenario}|${s.metric}`, target: m.target }));
 }
-
-const median = (v: number[]) => {
-  const s = [...v].sort((a, b) => a - b);
-  const i = Math.floor(s.length / 2);
-  return s.length % 2 ? s[i]! : (s[i - 1]! + s[i]!) / 2;
-};
 
 /** Intervals below this level are too weak to call a change. */
 export const MIN_COMPARE_LEVEL = 0.9;

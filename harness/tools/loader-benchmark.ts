@@ -10,9 +10,9 @@ import { parseFlags } from '../cli/args.ts';
 import { parseDuration, parseList, parsePositiveInt } from '../config.ts';
 import { collectEnvironment } from '../env/environment.ts';
 import { errorMessage, UserError } from '../errors.ts';
-import { createAutocannonLoader } from '../load/http-loader.ts';
+import { createAutocannonLoader } from '../load/autocannon.ts';
 import { resolveLoaderRuntime } from '../load/loader-runtime.ts';
-import { createRawLoader } from '../load/raw/index.ts';
+import { createHttpLoader } from '../load/http/index.ts';
 import { createWrkLoader } from '../load/wrk.ts';
 import { fmtInt } from '../report/format.ts';
 import { rotation } from '../run/rotation.ts';
@@ -74,9 +74,9 @@ async function main(): Promise<void> {
   await pinProcess(process.pid, cpus.loaderCpus);
   const wrk = createWrkLoader(loaderCpu);
   if (!wrk) throw new UserError('wrk is not installed; it is the reference loader this benchmark compares with.', 'sudo apt-get install -y wrk');
-  const loaders: HttpLoader[] = [wrk, createAutocannonLoader(loaderCpu), createRawLoader({ cpus: loaderCpu, runtime: await resolveLoaderRuntime('node') })];
+  const loaders: HttpLoader[] = [wrk, createAutocannonLoader(loaderCpu), createHttpLoader({ cpus: loaderCpu, runtime: await resolveLoaderRuntime('node') })];
   const bun = await resolveLoaderRuntime().catch(() => null);
-  if (bun?.name === 'bun') loaders.push(createRawLoader({ cpus: loaderCpu, runtime: bun }));
+  if (bun?.name === 'bun') loaders.push(createHttpLoader({ cpus: loaderCpu, runtime: bun }));
   else console.error('Bun does not run here: the harness loader is measured on Node only.');
 
   const log = (line: string) => console.error(line);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { runResultsSchema } from '../../harness/schema.ts';
+import { cpuCount, planCpus } from '../../harness/runtime/cpus.ts';
 import { PROJECT_ROOT } from '../../harness/targets.ts';
 import type { MemoryResult } from '../../scenarios/memory.ts';
 import type { StartupResult } from '../../scenarios/startup.ts';
@@ -25,6 +26,8 @@ describe('bad input', () => {
     [['run', '--target-cpus', '7'], /--target-cpus: CPU 7 does not exist/],
     [['run', '--frobnicate'], /run: Unknown option '--frobnicate'\. Fix: See `npm run bench -- run --help`/],
     [['frobnicate'], /Unknown command "frobnicate"/],
+    [['run', '--ws-step', '100', '--ws-ceiling', '50'], /--ws-ceiling \(50\) is below --ws-step \(100\)/],
+    [['run', '--memory-rate', 'fast'], /--memory-rate: "fast" is not a whole number/],
     [['serve'], /serve takes exactly one target name/],
     [['serve', 'nope'], /Unknown target: "nope"/],
   ])('%j is refused with a clear error', async (args, message) => {
@@ -42,6 +45,15 @@ describe('bad input', () => {
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr)).toMatch(/profile: .*allowed: quick, full/);
     expect(String(r.stderr)).toMatch(/Unrecognized key.*conections/);
+  });
+
+  it("names a bad scenario option in bench.config.ts with the field", async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bench.config.ts');
+    fs.writeFileSync(file, 'export default { ws: { step: 0 } };\n');
+    const r = await bench(['run', '--config', file], { env });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/Invalid option: .*bench\.config\.ts ws\.step: /);
   });
 
   it('serve on a target that crashes gives its log lines and leaves no process', async () => {
@@ -123,7 +135,7 @@ describe('run', () => {
       expect(c.peakBytes! - c.idleBytes!).toBeGreaterThan(35 * 2 ** 20);
       expect(c.idleRssBytes).toBeGreaterThanOrEqual(c.idleBytes! * 0.95); // PSS never much above RSS
     }
-    expect(by['image-size']).toMatchObject({ status: 'skipped', error: 'needs the docker runtime (this run uses local)' });
+    expect(by['image-size']).toMatchObject({ status: 'skipped', error: 'needs a runtime that builds images (the local runtime does not)' });
     expect(processesUnder(FIXTURE_TARGETS)).toEqual([]);
   });
 
@@ -273,6 +285,22 @@ function httpTrialsSoFar(out: string): number {
     return 0;
   }
 }
+
+describe('verify', () => {
+  it('starts only the services the verified targets need, hands them their address, and leaves nothing behind', { timeout: 120_000 }, async () => {
+    const r = await bench(['verify', '--targets', 'fixture-ok'], { env: { ...env, BENCH_EXTRA_SCENARIOS: FIXTURE_SCENARIOS } });
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(String(r.stderr)).toMatch(/service fixture-db: starting/);
+    expect(String(r.stdout)).toMatch(/PASS fixture-db-json\/service-env: tcp:\/\/127\.0\.0\.1:/);
+    expect(processesRunning('fixture-db.mjs')).toEqual([]);
+    expect(serviceDirs('fixture-db')).toEqual([]);
+    // fixture-ws carries a broadcast itself with one worker: then it needs no Redis (ws-broadcast's needsService).
+    const ws = await bench(['verify', '--targets', 'fixture-ws'], { env });
+    expect(ws.exitCode, String(ws.stderr)).toBe(0);
+    if (planCpus(cpuCount()).targetCpus.length === 1) expect(String(ws.stderr)).not.toMatch(/service redis/);
+    expect(String(ws.stdout)).toMatch(/PASS ws-broadcast\//);
+  });
+});
 
 describe('compare on real runs', () => {
   const quickJson = (out: string, extra: Record<string, string> = {}) =>

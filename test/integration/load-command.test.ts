@@ -1,6 +1,8 @@
 // `bench load <url>`: one trial of any loader against any HTTP server on loopback, as a user runs it.
-// The harness loader's count of responses must agree with the server's own count.
+// The harness loader's count of responses must agree with the server's own count; a load that got
+// no response at all fails with the reason, as curl or wrk would.
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bench, waitFor } from '../helpers.ts';
 
@@ -28,6 +30,15 @@ afterAll(() => {
 });
 
 const count = async () => Number(await (await fetch(`${base}/count`)).text());
+
+/** A port where nothing listens: one the kernel just handed out, closed again. */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('bench load', () => {
   it("the harness's loader: its count of responses agrees with the server's own count", async () => {
@@ -60,6 +71,26 @@ describe('bench load', () => {
     expect(out).toMatchObject({ loader: { name: loader }, mode: 'closed', errors: 0, timeouts: 0 });
     for (const key of ['durationS', 'requests', 'rps', 'latencyMs', 'non2xx', 'loaderCpuPct']) expect(out, key).toHaveProperty(key);
     expect(out.rps as number).toBeGreaterThan(100);
+  }, 60_000);
+
+  it.each([
+    ['harness', /error: No response from http:\/\/127\.0\.0\.1:\d+\/json: the connection was refused \(ECONNREFUSED: [\d,]+ of [\d,]+ errors, 0 timeouts\)\. Fix: Check that a server answers/],
+    ['autocannon', /error: No response from http:\/\/127\.0\.0\.1:\d+\/json: the connection was refused \(ECONNREFUSED: /],
+    ['wrk', /error: No response from http:\/\/127\.0\.0\.1:\d+\/json: wrk could not connect to 127\.0\.0\.1:\d+: Connection refused\./],
+  ])('--loader %s against a port where nothing listens: says the connection was refused, and exits 1', async (loader, message) => {
+    const url = `http://127.0.0.1:${await freePort()}/json`;
+    const r = await bench(['load', url, '--connections', '4', '--duration', '1', '--loader', loader]);
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    expect(String(r.stderr)).toMatch(message);
+  }, 60_000);
+
+  it('--json against a port where nothing listens: the result on stdout, the failure on stderr, exit 1', async () => {
+    const r = await bench(['load', `http://127.0.0.1:${await freePort()}/json`, '--connections', '2', '--duration', '0.5', '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    const out = JSON.parse(String(r.stdout)) as { requests: number; errors: number; errorKinds: Record<string, number> };
+    expect(out.requests).toBe(0);
+    expect(out.errorKinds).toEqual({ ECONNREFUSED: out.errors });
+    expect(String(r.stderr)).toMatch(/the connection was refused/);
   }, 60_000);
 
   it.each([

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../harness/errors.ts';
+import { NoResponseError } from '../../harness/load/no-response.ts';
 import { createWrkLoader, wrkVersion } from '../../harness/load/wrk.ts';
 import type { HttpLoader, HttpLoadResult } from '../../harness/types.ts';
 
@@ -142,6 +143,12 @@ describe('wrk loader', () => {
   });
 
   it('says why when nothing answers', async () => {
-    await expect(loader.run({ url: 'http://127.0.0.1:1/json', connections: 2, durationS: 1, pipelining: 1 })).rejects.toThrow(/wrk\) failed/);
+    const run = loader.run({ url: 'http://127.0.0.1:1/json', connections: 2, durationS: 1, pipelining: 1 });
+    await expect(run).rejects.toThrow(NoResponseError);
+    await expect(run).rejects.toThrow(/No response from http:\/\/127\.0\.0\.1:1\/json: wrk could not connect to 127\.0\.0\.1:1: Connection refused/);
+  });
+
+  it('cannot hold an open-loop rate', () => {
+    expect(loader.can.openLoop).toBe(false);
   });
 });

@@ -8,11 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../harness/docker/engine.ts';
 import { DockerRuntime } from '../../harness/runtime/docker.ts';
 import { loadTarget, PROJECT_ROOT } from '../../harness/targets.ts';
+import { resolveLoaderRuntime } from '../../harness/load/loader-runtime.ts';
+import { createWsLoader } from '../../harness/load/ws/index.ts';
 import type { Figure, RunResults } from '../../harness/types.ts';
 import { capacityKind } from '../../scenarios/ws-capacity-kind.ts';
 import { wsCapacityScenario, type CapacityResult } from '../../scenarios/ws-capacity.ts';
 import { fakeResults } from '../fixtures/results.ts';
-import { fakeScenarioContext, FakeRuntime } from '../fixtures/fake-runtime.ts';
+import type { WsOptions } from '../../scenarios/ws-options.ts';
+import { fakeLoaders, fakeScenarioContext, FakeRuntime } from '../fixtures/fake-runtime.ts';
 import { requireEngine } from '../helpers.ts';
 
 const KNOWN = 1000;
@@ -33,10 +36,13 @@ describe('a ramp stopped by the open-files limit of the target\'s processes', ()
     await runtime.prepare(target, () => {});
     const start = () => runtime.start(target, { cpus: [1], readyTimeoutMs: 60_000 });
     const saved: CapacityResult[] = [];
-    const ctx = fakeScenarioContext<CapacityResult>(new FakeRuntime(), {
+    const fake = new FakeRuntime();
+    const ctx = fakeScenarioContext<CapacityResult, WsOptions>(fake, {
       runtime,
+      load: { connections: [16], durationS: 1, warmupS: 0, trials: 1, pipelining: 1 },
       // A ceiling far above the limit: only the limit can stop the ramp short of it.
-      load: { connections: [16], durationS: 1, warmupS: 0, trials: 1, pipelining: 1, ws: { step: 250, ceiling: 5 * KNOWN, rttLimitMs: 250, ramps: 1, sampleMessages: 50, echoClients: 10, broadcastClients: 10, trialS: 1, messageBytes: 32 } },
+      options: { step: 250, ceiling: 5 * KNOWN, rttLimitMs: 250, ramps: 1, sampleMessages: 50, echoClients: 10, broadcastClients: 10, trialS: 1, messageBytes: 32 },
+      loaders: { ...fakeLoaders(fake), ws: createWsLoader({ cpus: [0], runtime: await resolveLoaderRuntime() }) },
       pinning: { loaderCpus: [0], serviceCpus: [0], targetCpus: [1] },
       startTarget: () => start(),
       save: (_name, r) => void saved.push(structuredClone(r)),

@@ -53,6 +53,8 @@ describe('WebSocket scenarios through the CLI', () => {
     const r = await wsRun(out);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const results = readRun(out);
+    // The scenarios' shared option, as the flags set it, recorded in the run's load.
+    expect(results.load?.ws).toMatchObject({ step: 20, ceiling: 60 });
     const of = <R>(scenario: string, target: string) => {
       const m = results.measurements.find((x) => x.scenario === scenario && x.target === target)!;
       expect(m.status, `${scenario}/${target}: ${m.error}`).toBe('ok');

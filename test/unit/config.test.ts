@@ -40,8 +40,7 @@ describe('flag parsing', () => {
   });
 
   it('applies overrides on top of a profile', () => {
-    const { description: _, ...full } = PROFILES.full;
-    expect(loadShapeFor('full', { trials: 2 })).toEqual({ ...full, trials: 2 });
+    expect(loadShapeFor('full', { trials: 2 })).toEqual({ ...PROFILES.full, trials: 2 });
     expect(loadShapeFor('quick', {}).connections).toEqual(PROFILES.quick.connections);
     expect(loadShapeFor('quick', { maxRounds: 12, budgetS: 20, confidence: 0.99 })).toMatchObject({ claimRounds: { max: 12, budgetS: 20 }, confidence: 0.99 });
   });

@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type Docker from 'dockerode';
 import { candidateSockets, dockerFor } from '../../harness/docker/engine.ts';
 import { contextFiles, isExcluded } from '../../harness/docker/context.ts';
 import fs from 'node:fs';
 import os from 'node:os';
 import { spawn } from 'node:child_process';
-import { demuxBuffer, sampleCgroup, sampleContainerPss } from '../../harness/runtime/docker.ts';
+import { createOptions, demuxBuffer, ENGINE_FAILED_FIX, sampleCgroup, sampleContainerPss, startContainer } from '../../harness/docker/container.ts';
+import type { Engine } from '../../harness/docker/engine.ts';
+import { UserError } from '../../harness/errors.ts';
+import { checkTrue, httpOk, notReadyReason } from '../../harness/runtime/readiness.ts';
 import { processTree, readPss } from '../../harness/runtime/process-tree.ts';
 import { waitFor } from '../helpers.ts';
 import path from 'node:path';
@@ -88,5 +92,103 @@ describe('build contexts', () => {
     const files = contextFiles(path.join(TARGETS_DIR, 'django'));
     expect(files).toContain('world/views.py');
     expect(files.some((f) => f.startsWith('.venv'))).toBe(false);
+  });
+});
+
+/** An engine whose containers only record what is asked of them (a tcp socket: no reaper sidecar). */
+function fakeEngine(o: { failStart?: boolean; logLines?: string[] } = {}) {
+  const calls: string[] = [];
+  let created: Docker.ContainerCreateOptions | undefined;
+  const frame = (text: string) => Buffer.concat([Buffer.from([1, 0, 0, 0, 0, 0, 0, Buffer.byteLength(text)]), Buffer.from(text)]);
+  let removed = false;
+  const container = {
+    id: 'c0ffee000000',
+    start: async () => {
+      calls.push('start');
+      if (o.failStart) throw new Error('write child: broken pipe');
+    },
+    // Pid 0: no process on the host, so the exit watch asks the engine; still running.
+    inspect: async () => ({ State: { Pid: 0, Running: true, StartedAt: '2026-01-01T00:00:00.000000000Z' } }),
+    logs: async ({ tail }: { tail: number }) => {
+      calls.push(`logs ${tail}`);
+      if (removed) throw new Error('no such container');
+      return frame((o.logLines ?? []).map((l) => `${l}\n`).join(''));
+    },
+    stop: async (s: { t: number }) => void calls.push(`stop t=${s.t}`),
+    remove: async (r: object) => {
+      removed = true;
+      calls.push(`remove ${JSON.stringify(r)}`);
+    },
+  };
+  const engine = {
+    name: 'fake',
+    socket: 'tcp://127.0.0.1:1',
+    docker: {
+      createContainer: async (options: Docker.ContainerCreateOptions) => {
+        created = options;
+        calls.push('create');
+        return container;
+      },
+    },
+  } as unknown as Engine;
+  return { engine, calls, created: () => created };
+}
+
+describe('container lifecycle', () => {
+  it('labels every container and runs it on the host network, pinned and limited as asked', () => {
+    const options = createOptions({ image: 'img', label: 'node', env: { PORT: '8080' }, cpus: [2, 3], memoryBytes: 2 ** 30, ulimits: [{ Name: 'nofile', Soft: 1000, Hard: 1000 }] });
+    expect(options).toEqual({
+      Image: 'img',
+      Env: ['PORT=8080'],
+      Labels: { 'bench.harness': 'django-vs-node', 'bench.kind': 'container', 'bench.target': 'node' },
+      HostConfig: { NetworkMode: 'host', CpusetCpus: '2,3', Memory: 2 ** 30, Ulimits: [{ Name: 'nofile', Soft: 1000, Hard: 1000 }] },
+    });
+    // A probe: its own command, no pinning, no limits (an empty list is the engine's own).
+    expect(createOptions({ image: 'img', label: 'probe', entrypoint: ['cat'], cmd: ['/proc/self/limits'], ulimits: [] })).toEqual({
+      Image: 'img',
+      Entrypoint: ['cat'],
+      Cmd: ['/proc/self/limits'],
+      Labels: { 'bench.harness': 'django-vs-node', 'bench.kind': 'container', 'bench.target': 'probe' },
+      HostConfig: { NetworkMode: 'host' },
+    });
+  });
+
+  it('stops and removes a container once, however often stop() is called, keeping its log', async () => {
+    const f = fakeEngine({ logLines: ['listening'] });
+    const c = await startContainer(f.engine, { image: 'img', label: 'node' }, { what: 'target "node"' });
+    expect(c.startedAt).toBe('2026-01-01T00:00:00.000000000Z');
+    expect(await c.logTail(5)).toEqual(['listening']);
+    await Promise.all([c.stop(), c.stop()]);
+    await c.stop();
+    expect(f.calls).toEqual(['create', 'start', 'logs 5', 'stop t=5', 'logs 10000', 'remove {"force":true,"v":true}']);
+  });
+
+  it('removes a container the engine could not start, and says what to check', async () => {
+    const f = fakeEngine({ failStart: true });
+    const error = (await startContainer(f.engine, { image: 'img', label: 'node' }, { what: 'target "node"' }).catch((e: unknown) => e)) as UserError;
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.message).toBe('Container of target "node" did not start: write child: broken pipe.');
+    expect(error.fix).toBe(ENGINE_FAILED_FIX);
+    expect(f.calls.at(-1)).toBe('remove {"force":true,"v":true}');
+  });
+
+  it('reads the last log lines of a container that never got ready before removing it', async () => {
+    const f = fakeEngine({ logLines: ['booting', 'FATAL: no database'] });
+    const c = await startContainer(f.engine, { image: 'img', label: 'service-db' }, { what: 'service db' });
+    const error = (await c.waitReady(checkTrue(async () => false, { timeoutMs: 100, intervalMs: 20 }), 'Service db', 'Read its log lines below.').catch((e: unknown) => e)) as UserError;
+    expect(error).toBeInstanceOf(UserError);
+    expect(error.message).toBe('Service db was not ready within 0.1 s.');
+    expect(error.logTail).toEqual(['booting', 'FATAL: no database']);
+    expect(f.calls.slice(-4)).toEqual(['logs 30', 'stop t=5', 'logs 10000', 'remove {"force":true,"v":true}']);
+  });
+});
+
+describe('readiness', () => {
+  it('says why a start failed: the exit, or what never answered in time', () => {
+    const http = httpOk('http://127.0.0.1:1', { timeoutMs: 1500, intervalMs: 25 });
+    expect(notReadyReason(http, { ok: false, exit: { code: 3, signal: null } })).toBe('exited during start (exit code 3)');
+    expect(notReadyReason(http, { ok: false, exit: { code: null, signal: 'spawn ENOENT' } })).toBe('exited during start (signal/error spawn ENOENT)');
+    expect(notReadyReason(http, { ok: false, lastError: 'HTTP 503' })).toBe('was not ready within 1.5 s (GET /health never answered 200; last error: HTTP 503)');
+    expect(notReadyReason(checkTrue(async () => true, { timeoutMs: 60_000, intervalMs: 100 }), { ok: false })).toBe('was not ready within 60 s');
   });
 });

@@ -9,7 +9,7 @@ import type { HttpResult } from '../../harness/http/schema.ts';
 import { ResultsStore } from '../../harness/results/store.ts';
 import { executeRun, type ExecuteOptions } from '../../harness/run/execute.ts';
 import type { CheckResult, Endpoint, Scenario, Target } from '../../harness/types.ts';
-import { fakeLoader, FakeRuntime, fakeService, type FakeOptions } from '../fixtures/fake-runtime.ts';
+import { fakeLoader, fakeLoaders, FakeRuntime, fakeService, type FakeOptions } from '../fixtures/fake-runtime.ts';
 import { fakeResults } from '../fixtures/results.ts';
 import { evaluateClaims } from '../../harness/claims/evaluate.ts';
 
@@ -41,7 +41,7 @@ function setup(targets: Target[], scenarios: Scenario[], fake: FakeOptions = {},
     scenarios,
     runtime,
     load: { connections: [16, 64], durationS: 0.01, warmupS: 0.01, trials: 3, pipelining: 1 },
-    loader,
+    loaders: fakeLoaders(runtime, loader),
     cpus: { targetCpus: [1], loaderCpus: [0], serviceCpus: [0], harnessCpus: [0] },
     loaderBoundPct: 90,
     readyTimeoutMs: 1000,
@@ -142,7 +142,7 @@ describe('executor', () => {
     it('stops services when the run is interrupted (Ctrl-C) in the middle of a scenario', async () => {
       const controller = new AbortController();
       const runtime = new FakeRuntime();
-      const { options, by } = setup([target('a'), target('b')], [scenario({ services: [fakeService()] })], {}, { runtime, signal: controller.signal, loader: fakeLoader(() => 1000, runtime, [], (n) => n === 5 && controller.abort()) });
+      const { options, by } = setup([target('a'), target('b')], [scenario({ services: [fakeService()] })], {}, { runtime, signal: controller.signal, loaders: fakeLoaders(runtime, fakeLoader(() => 1000, runtime, [], (n) => n === 5 && controller.abort())) });
       await executeRun(options);
       expect(runtime.events.at(-1)).toBe('stop service fakedb');
       expect(by('a')).toMatchObject({ status: 'failed', complete: false });
@@ -156,7 +156,7 @@ describe('executor', () => {
       const afterMeasurement = () => {
         if (runtime.events.includes('start service fakedb')) throw new Error('disk full');
       };
-      const { options } = setup([target('a')], [scenario({ services: [fakeService()] })], {}, { runtime, loader: fakeLoader(() => 1, runtime), afterMeasurement });
+      const { options } = setup([target('a')], [scenario({ services: [fakeService()] })], {}, { runtime, loaders: fakeLoaders(runtime, fakeLoader(() => 1, runtime)), afterMeasurement });
       await expect(executeRun(options)).rejects.toThrow('disk full');
       expect(runtime.events.filter((e) => e.includes('service'))).toEqual(['start service fakedb', 'stop service fakedb']);
     });
@@ -166,7 +166,7 @@ describe('executor', () => {
     const targets = ['node', 'django', 'deno', 'express'].map((n) => target(n));
     const { runtime, options, store, by } = setup(targets, [scenario()], {}, { load: { connections: [16], durationS: 0.01, warmupS: 0, trials: 3, pipelining: 1, claimRounds: { max: 30, budgetS: 600 }, confidence: 0.95 } });
     const rps: Record<string, number> = { node: 2000, django: 100, deno: 1000, express: 700 };
-    options.loader = fakeLoader((t) => rps[t]!, runtime);
+    options.loaders = fakeLoaders(runtime, fakeLoader((t) => rps[t]!, runtime));
     await executeRun(options);
     const trials = (t: string) => (by(t).result as HttpResult).trials;
     // No claim rests on express: it has the least rounds. node, django and deno go on until every
@@ -186,7 +186,7 @@ describe('executor', () => {
   it('stops the claim rounds at the budget and says so in the verdict', async () => {
     const targets = ['node', 'django'].map((n) => target(n));
     const { runtime, options, store } = setup(targets, [scenario()], {}, { load: { connections: [16], durationS: 0.01, warmupS: 0, trials: 3, pipelining: 1, claimRounds: { max: 5, budgetS: 600 }, confidence: 0.95 } });
-    options.loader = fakeLoader((t) => ({ node: 2000, django: 100 })[t]!, runtime);
+    options.loaders = fakeLoaders(runtime, fakeLoader((t) => ({ node: 2000, django: 100 })[t]!, runtime));
     await executeRun(options);
     expect(store.results.rounds?.json).toMatchObject({ rounds: 5, stoppedBy: 'max-rounds' });
     const json = evaluateClaims(store.results).find((v) => v.claim.id === 'json-throughput')!;

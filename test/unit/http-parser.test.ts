@@ -1,7 +1,7 @@
 // The harness loader's HTTP/1.1 response parser: bodies by length and chunked, any packet boundary,
 // pipelined responses, Connection: close, and malformed input reported as errors.
 import { describe, expect, test } from 'vitest';
-import { MAX_HEAD_BYTES, ResponseParser } from '../../harness/load/raw/parser.ts';
+import { MAX_HEAD_BYTES, ResponseParser } from '../../harness/load/http/parser.ts';
 
 /** A parser whose events are recorded as strings: "200", "200 close", "error: ...". */
 function recorder() {

@@ -5,13 +5,13 @@ import { imageSizeScenario } from '../../scenarios/image-size.ts';
 import { createMemoryScenario, type MemoryResult } from '../../scenarios/memory.ts';
 import { STARTUP_POLL_MS, startupScenario, type StartupResult } from '../../scenarios/startup.ts';
 import type { RunningTarget, ScenarioContext, StartOptions, Target } from '../../harness/types.ts';
-import { fakeLoader, FakeRuntime, fakeScenarioContext } from '../fixtures/fake-runtime.ts';
+import { fakeLoader, fakeLoaders, FakeRuntime, fakeScenarioContext } from '../fixtures/fake-runtime.ts';
 import { noClaims } from '../fixtures/claim-rounds.ts';
 
 const target = (name: string): Target => ({ dir: '/x', decl: { name, endpoints: ['/json'] } as Target['decl'] });
 
-function context<R>(runtime: FakeRuntime, saved: Map<string, R>, overrides: Partial<ScenarioContext<R>> = {}): ScenarioContext<R> {
-  return fakeScenarioContext<R>(runtime, { save: (name, r) => void saved.set(name, structuredClone(r)), ...overrides });
+function context<R, O = unknown>(runtime: FakeRuntime, saved: Map<string, R>, overrides: Partial<ScenarioContext<R, O>> = {}): ScenarioContext<R, O> {
+  return fakeScenarioContext<R, O>(runtime, { save: (name, r) => void saved.set(name, structuredClone(r)), ...overrides });
 }
 
 const startAll = (runtime: FakeRuntime, names: string[]) => Promise.all(names.map((n) => runtime.start(target(n), { cpus: [1], readyTimeoutMs: 1000 })));
@@ -50,14 +50,28 @@ describe('memory scenario', () => {
     const calls: string[] = [];
     const warm = await startAll(runtime, ['a', 'b']);
     runtime.events.length = 0;
-    await createMemoryScenario(20).run(warm, context(runtime, saved, { loader: fakeLoader(() => 1000, runtime, calls) }));
-    expect(calls).toEqual(['a@128', 'b@128', 'b@128', 'a@128', 'a@128', 'b@128']);
+    await createMemoryScenario(20).run(warm, context<MemoryResult, number | undefined>(runtime, saved, { loaders: fakeLoaders(runtime, fakeLoader(() => 1000, runtime, calls)) }));
+    // A probe of each target's throughput on the executor's instances (no json scenario ran first), then the cycles.
+    expect(calls).toEqual(['a@128', 'b@128', 'a@128', 'b@128', 'b@128', 'a@128', 'a@128', 'b@128']);
     // Each cycle's instance is started, loaded and stopped before the next one starts.
     expect(runtime.events.slice(2)).toEqual(['start a', 'stop a', 'start b', 'stop b', 'start b', 'stop b', 'start a', 'stop a', 'start a', 'stop a', 'start b', 'stop b']);
     const a = saved.get('a')!;
-    expect(a).toMatchObject({ memoryLabel: 'fake memory', loadConnections: 128, schedule: 'interleaved' });
+    expect(a).toMatchObject({ memoryLabel: 'fake memory', loadConnections: 128, schedule: 'interleaved', mode: 'open', rate: 500 });
     expect(a.cycles.map((c) => [c.round, c.idleBytes, c.peakBytes, c.rps])).toEqual([[1, 1000, 1000, 1000], [2, 1000, 1000, 1000], [3, 1000, 1000, 1000]]);
     expect(runtime.liveCount()).toBe(0);
+  });
+
+  it('asks the loader whether it holds a rate: one that cannot loads closed loop and says so; --memory-rate sets the rate', async () => {
+    const runtime = new FakeRuntime();
+    const saved = new Map<string, MemoryResult>();
+    const warnings: string[] = [];
+    const closed = { ...fakeLoader(() => 1000, runtime), name: 'harness', can: { openLoop: false } };
+    const progress = { step() {}, info() {}, warn: (line: string) => void warnings.push(line) };
+    await createMemoryScenario(5).run(await startAll(runtime, ['a']), context<MemoryResult, number | undefined>(runtime, saved, { loaders: fakeLoaders(runtime, closed), progress, claims: noClaims(1) }));
+    expect(saved.get('a')).toMatchObject({ mode: 'closed', rate: null });
+    expect(warnings.join('\n')).toMatch(/the harness loader cannot hold a fixed rate/);
+    await createMemoryScenario(5).run(await startAll(runtime, ['a']), context<MemoryResult, number | undefined>(runtime, saved, { options: 321, claims: noClaims(1) }));
+    expect(saved.get('a')).toMatchObject({ mode: 'open', rate: 321, rateSource: 'set with --memory-rate' });
   });
 });
 
@@ -70,6 +84,6 @@ describe('image-size scenario', () => {
     const running = (await startAll(runtime, ['a', 'b'])) as RunningTarget[];
     await imageSizeScenario.run(running, context(withImage, saved as Map<string, never>));
     expect(saved.get('b')).toEqual({ image: { ...image, tag: 'b' } });
-    expect(imageSizeScenario.runtimes).toEqual(['docker']);
+    expect(imageSizeScenario.runtimeNeeds).toEqual(['images']);
   });
 });

@@ -60,7 +60,7 @@ describe('WorkerPool', () => {
   it('fails every pending command when a worker dies, with its stderr tail', { timeout: 30_000 }, async () => {
     const { pool, ready } = await startPool([{ tag: 'a' }, { tag: 'b' }]);
     const other = pool.request(1, { cmd: 'sleep', ms: 5000 }, 'slept');
-    const error = await pool.request(0, { cmd: 'die' }, 'stopped').catch((e: unknown) => e as Error & { logTail: string[] });
+    const error = (await pool.request(0, { cmd: 'die' }, 'stopped').catch((e: unknown) => e)) as Error & { logTail: string[] };
     expect(error.message).toMatch(/exited with code 3/);
     expect(error.logTail).toContain('dying now');
     await expect(other).rejects.toThrow(/exited with code 3/);
@@ -70,7 +70,7 @@ describe('WorkerPool', () => {
 
   it('a bad configuration fails the start with the field named', { timeout: 30_000 }, async () => {
     await expect(startPool([{ tag: '' }])).rejects.toThrow(/exited with code 1/);
-    const error = await startPool([{ tag: '' }]).catch((e: unknown) => e as { logTail: string[] });
+    const error = (await startPool([{ tag: '' }]).catch((e: unknown) => e)) as { logTail: string[] };
     expect(error.logTail.join('\n')).toMatch(/bad configuration: tag/);
   });
 

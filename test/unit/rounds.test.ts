@@ -8,7 +8,7 @@ import { runHttpTrials } from '../../harness/http/trials.ts';
 import type { HttpResult } from '../../harness/http/schema.ts';
 import { httpResultKind } from '../../harness/http/kind.ts';
 import type { HttpLoader, RunningTarget, ScenarioContext } from '../../harness/types.ts';
-import { FakeRuntime, fakeScenarioContext } from '../fixtures/fake-runtime.ts';
+import { FakeRuntime, fakeScenarioContext, fakeWsLoader } from '../fixtures/fake-runtime.ts';
 import { noClaims, scriptedClaims, type DoneRecord } from '../fixtures/claim-rounds.ts';
 import { fakeResults } from '../fixtures/results.ts';
 
@@ -87,12 +87,66 @@ describe('rounds driven by the claims', () => {
   });
 });
 
+describe('what the rounds do for every scenario', () => {
+  it("saves each target's result before the first round and after each of its trials, not after one that failed", async () => {
+    const saves: string[] = [];
+    const counts = new Map<string, { n: number }>([['a', { n: 0 }], ['b', { n: 0 }]]);
+    const failed: string[] = [];
+    const ctx = context(noClaims(3), failed, { save: (name, r) => void saves.push(`${name}:${(r as { n: number }).n}`) });
+    await runClaimRounds(await targets(['a', 'b']), ctx, {
+      label: 'x',
+      trialS: 0,
+      result: (t) => counts.get(t.target.decl.name)!,
+      trial: async (t, round) => {
+        if (t.target.decl.name === 'b' && round === 2) throw new Error('broke');
+        counts.get(t.target.decl.name)!.n++;
+      },
+    });
+    // Round 1: a, b; round 2 (rotated): b breaks and leaves, a; round 3: a alone.
+    expect(saves).toEqual(['a:0', 'b:0', 'a:1', 'b:1', 'a:2', 'a:3']);
+    expect(failed).toEqual(['b']);
+  });
+
+  it('runs each trial on a fresh instance where asked: the executor\'s stopped first, each trial\'s stopped after it, even when it throws', async () => {
+    const runtime = new FakeRuntime();
+    const warm = await Promise.all(['a', 'b'].map((name) => runtime.start({ dir: '/x', decl: { name, endpoints: ['/json'] } as never }, { cpus: [1], readyTimeoutMs: 1000 })));
+    const asked: unknown[] = [];
+    const failed: string[] = [];
+    const ctx = fakeScenarioContext(runtime, {
+      claims: noClaims(2),
+      fail: async (name) => void failed.push(name),
+      startTarget: (t, options) => {
+        asked.push(options);
+        return runtime.start(t, { cpus: [1], readyTimeoutMs: 1000, ...options });
+      },
+    });
+    runtime.events.length = 0;
+    const instances = new Set<RunningTarget>();
+    await runFixedRounds(warm, ctx, 2, {
+      label: 'x',
+      trialS: 0,
+      fresh: { readyPath: '/json' },
+      trial: async (t, round, _position, instance) => {
+        expect(warm).not.toContain(instance);
+        instances.add(instance);
+        if (t.target.decl.name === 'b' && round === 2) throw new Error('broke');
+      },
+    });
+    expect(runtime.events).toEqual(['stop a', 'stop b', 'start a', 'stop a', 'start b', 'stop b', 'start b', 'stop b', 'start a', 'stop a']);
+    expect(instances.size).toBe(4);
+    expect(asked).toEqual(Array(4).fill({ readyPath: '/json' }));
+    expect(failed).toEqual(['b']);
+    expect(runtime.liveCount()).toBe(0);
+  });
+});
+
 describe('HTTP scenarios: a sweep, then claim rounds at a level chosen before them', () => {
   // a is fastest at 64 connections, b at 16; a's throughput is 2x b's at their best.
   const rps = (target: string, connections: number) => (target === 'a' ? (connections === 64 ? 2000 : 1000) : connections === 16 ? 1000 : 500);
   const loader = (calls: string[]): HttpLoader => ({
     name: 'fake',
     version: '0',
+    can: { openLoop: true },
     async run(request, _signal, onStart) {
       const target = new URL(request.url).hostname.replace('.invalid', '');
       calls.push(`${target}@${request.connections}/${request.durationS}`);
@@ -107,7 +161,7 @@ describe('HTTP scenarios: a sweep, then claim rounds at a level chosen before th
     const saved = new Map<string, HttpResult>();
     const records: DoneRecord[] = [];
     const claims = scriptedClaims({ min: 3, max: 12, open: (done) => (done < 10 ? ['a', 'b'] : []) }, records);
-    const ctx = context(claims, [], { load: { connections: [16, 64], durationS: 0.01, warmupS: 0.005, trials: 2, pipelining: 1 }, loader: loader(calls), save: (name, r) => void saved.set(name, structuredClone(r as HttpResult)) });
+    const ctx = context(claims, [], { load: { connections: [16, 64], durationS: 0.01, warmupS: 0.005, trials: 2, pipelining: 1 }, loaders: { http: loader(calls), ws: fakeWsLoader() }, save: (name, r) => void saved.set(name, structuredClone(r as HttpResult)) });
     await runHttpTrials(await targets(['a', 'b']), ctx as ScenarioContext<HttpResult>, { endpoint: '/json', levels: [{ connections: 16 }, { connections: 64 }], load: ctx.load });
     const a = saved.get('a')!;
     expect(a.trials.filter((t) => t.phase === 'sweep').map((t) => t.level.connections)).toEqual([16, 16, 64, 64]);
@@ -130,7 +184,7 @@ describe('HTTP scenarios: a sweep, then claim rounds at a level chosen before th
 
   it('without a claim resting on it, the sweep is all: no claim rounds', async () => {
     const saved = new Map<string, HttpResult>();
-    const ctx = context(noClaims(2), [], { load: { connections: [16, 64], durationS: 0.01, warmupS: 0, trials: 2, pipelining: 1 }, loader: loader([]), save: (name, r) => void saved.set(name, structuredClone(r as HttpResult)) });
+    const ctx = context(noClaims(2), [], { load: { connections: [16, 64], durationS: 0.01, warmupS: 0, trials: 2, pipelining: 1 }, loaders: { http: loader([]), ws: fakeWsLoader() }, save: (name, r) => void saved.set(name, structuredClone(r as HttpResult)) });
     await runHttpTrials(await targets(['a', 'b']), ctx as ScenarioContext<HttpResult>, { endpoint: '/json', levels: [{ connections: 16 }, { connections: 64 }], load: ctx.load });
     expect(saved.get('a')!.trials.map((t) => t.phase)).toEqual(['sweep', 'sweep', 'sweep', 'sweep']);
   });
@@ -138,7 +192,7 @@ describe('HTTP scenarios: a sweep, then claim rounds at a level chosen before th
   it('with one level, no sweep: the claim rounds run at the profile\'s level', async () => {
     const saved = new Map<string, HttpResult>();
     const records: DoneRecord[] = [];
-    const ctx = context(noClaims(3, records), [], { loader: loader([]), save: (name, r) => void saved.set(name, structuredClone(r as HttpResult)) });
+    const ctx = context(noClaims(3, records), [], { loaders: { http: loader([]), ws: fakeWsLoader() }, save: (name, r) => void saved.set(name, structuredClone(r as HttpResult)) });
     await runHttpTrials(await targets(['a', 'b']), ctx as ScenarioContext<HttpResult>, { endpoint: '/json', levels: [{ connections: 16 }], load: ctx.load });
     expect(saved.get('a')!.trials.map((t) => `${t.phase}@${t.level.connections}`)).toEqual(['claim@16', 'claim@16', 'claim@16']);
     expect(records[0]).toMatchObject({ levelsFrom: 'profile', levels: { a: '16', b: '16' }, stoppedBy: 'no-claims' });

@@ -23,7 +23,8 @@ import {
   type ParserOptions,
 } from '../../harness/load/ws/frames.ts';
 import { acceptFor, checkResponse, upgradeRequest } from '../../harness/load/ws/handshake.ts';
-import { openFilesPlan, planWorkerCpus, resourceStopReason, sourceAddressesFor, sourcePortRange, splitByWeight } from '../../harness/load/ws/index.ts';
+import { resourceStopReason, splitByWeight } from '../../harness/load/ws/capacity.ts';
+import { openFilesPlan, planWorkerCpus, sourceAddressesFor, sourcePortRange } from '../../harness/load/ws/limits.ts';
 import { loadMessage, parseLoadMessage, type ParsedMessage } from '../../harness/load/ws/message.ts';
 import { compareDeliveries, textOfBytes } from '../../harness/load/ws/verify.ts';
 

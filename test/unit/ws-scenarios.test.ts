@@ -4,15 +4,17 @@
 // 1M+ claims set against the machine's memory, never more than inconclusive), and the report.
 import { describe, expect, it } from 'vitest';
 import { evaluateClaims } from '../../harness/claims/evaluate.ts';
-import { loadShapeFor, PROFILES } from '../../harness/config.ts';
+import { optionDeclarations, resolveOptions } from '../../harness/run/options.ts';
 import { renderMarkdown } from '../../harness/report/markdown.ts';
-import type { Target, TargetDeclaration } from '../../harness/types.ts';
+import type { HttpLoader, RunningTarget, Scenario, ScenarioOptions, Target, TargetDeclaration } from '../../harness/types.ts';
 import { redisService } from '../../harness/services/redis.ts';
 import { carriedBy, needsRedis, wsBroadcastScenario } from '../../scenarios/ws-broadcast.ts';
 import { wsEchoScenario } from '../../scenarios/ws-echo.ts';
 import { memorySlope, MILLION, wsCapacityScenario, type CapacityResult } from '../../scenarios/ws-capacity.ts';
-import { wsProtocol } from '../../scenarios/ws-common.ts';
+import { speakable, wsProtocol } from '../../scenarios/ws-common.ts';
+import { wsOptions } from '../../scenarios/ws-options.ts';
 import { fakeResults, measurement } from '../fixtures/results.ts';
+import { fakeWsLoader } from '../fixtures/fake-runtime.ts';
 
 const latency = (p95: number) => ({ p50: p95 / 2, p90: p95 * 0.9, p95, p99: p95 * 1.2, p999: p95 * 1.5, mean: p95 / 2, max: p95 * 2 });
 
@@ -122,10 +124,32 @@ describe('the protocol a target speaks', () => {
   });
 });
 
-describe('WebSocket load in the profiles', () => {
-  it('--ws-step and --ws-ceiling override the profile', () => {
-    expect(loadShapeFor('quick', { wsStep: 100, wsCeiling: 500 }).ws).toMatchObject({ step: 100, ceiling: 500, ramps: PROFILES.quick.ws!.ramps });
-    expect(loadShapeFor('full', {}).ws).toEqual(PROFILES.full.ws);
+describe('the WebSocket loader of the run', () => {
+  it('is asked whether it speaks Socket.IO: a target that does is failed, saying why, where the loader does not', async () => {
+    const sio = target({ library: 'Socket.IO', broadcast: 'x', redis: 'several-workers', socketio: { path: '/socket.io/', namespaces: { '/ws/echo': '/echo' } } }, 'sio');
+    const plain = target({ library: 'ws', broadcast: 'x', redis: 'several-workers' }, 'plain');
+    const running = [sio, plain].map((t) => ({ target: t }) as RunningTarget);
+    const failed: string[] = [];
+    const ctx = (socketio: boolean) => ({ loaders: { http: {} as HttpLoader, ws: fakeWsLoader({ socketio }) }, fail: async (name: string, e: unknown) => void failed.push(`${name}: ${(e as Error).message}`), progress: { step() {}, info() {}, warn() {} } });
+    expect(await speakable(running, ctx(true), '/ws/echo')).toEqual(running);
+    expect(failed).toEqual([]);
+    expect(await speakable(running, ctx(false), '/ws/echo')).toEqual([running[1]]);
+    expect(failed).toEqual(['sio: sio speaks Socket.IO on /ws/echo, which the WebSocket loader fake-ws 0 on none does not.']);
+  });
+});
+
+describe('WebSocket load: the option the three scenarios share', () => {
+  it('is one declaration, under `ws`', () => {
+    expect(optionDeclarations([wsCapacityScenario, wsEchoScenario, wsBroadcastScenario] as Scenario[])).toEqual([wsOptions]);
+  });
+
+  it('--ws-step and --ws-ceiling override the profile, in bench.config.ts too, and a ceiling below the step is refused', () => {
+    const decls = [wsOptions] as ScenarioOptions[];
+    expect(resolveOptions(decls, 'quick', { flags: { 'ws-step': '100', 'ws-ceiling': '500' } }).ws).toMatchObject({ step: 100, ceiling: 500, ramps: wsOptions.defaults.quick.ramps });
+    expect(resolveOptions(decls, 'full', { config: { ws: { ceiling: 8000 } } }).ws).toEqual({ ...wsOptions.defaults.full, ceiling: 8000 });
+    expect(resolveOptions(decls, 'full').ws).toEqual(wsOptions.defaults.full);
+    expect(() => resolveOptions(decls, 'quick', { flags: { 'ws-step': '1000', 'ws-ceiling': '500' } })).toThrow(/--ws-ceiling \(500\) is below --ws-step \(1000\)/);
+    expect(() => resolveOptions(decls, 'quick', { flags: { 'ws-step': 'many' } })).toThrow(/--ws-step: "many" is not a whole number/);
   });
 });
 

@@ -1,5 +1,7 @@
 // `bench list`: targets (with the endpoints each serves), scenarios and profiles.
-import { PROFILES } from '../../config.ts';
+import { PROFILES, profileDescription } from '../../config.ts';
+import { optionDeclarations, optionPhrases } from '../../run/options.ts';
+import { runtimeNeedsInWords } from '../../run/plan.ts';
 import { loadAllTargets } from '../../targets.ts';
 import { scenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
@@ -24,10 +26,12 @@ export async function listCommand(argv: string[]): Promise<number> {
   console.log('\nScenarios:');
   for (const s of scenarios) {
     const services = s.services?.length ? `; services: ${s.services.map((x) => x.name).join(', ')}` : '';
-    const runtimes = s.runtimes ? `; runtimes: ${s.runtimes.join(', ')}` : '';
-    console.log(`  ${s.name.padEnd(12)} ${s.description} Requires: ${s.requires.join(' ')}${services}${runtimes}; schedule: ${s.schedule}.`);
+    const needs = s.runtimeNeeds?.length ? `; needs a runtime that ${runtimeNeedsInWords(s.runtimeNeeds)}` : '';
+    const flags = s.options?.flags?.length ? `; options: ${s.options.flags.map((f) => `--${f.name}`).join(' ')}` : '';
+    console.log(`  ${s.name.padEnd(12)} ${s.description} Requires: ${s.requires.join(' ')}${services}${needs}${flags}; schedule: ${s.schedule}.`);
   }
   console.log('\nProfiles:');
-  for (const [name, p] of Object.entries(PROFILES)) console.log(`  ${name.padEnd(12)} ${p.description}`);
+  const options = optionDeclarations(scenarios);
+  for (const name of Object.keys(PROFILES) as (keyof typeof PROFILES)[]) console.log(`  ${name.padEnd(12)} ${profileDescription(name, optionPhrases(options, name))}`);
   return 0;
 }

@@ -3,12 +3,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadShapeFor, loadUserConfig, parseConfidence, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, RUNTIME_CHOICES, type UserConfig } from '../../config.ts';
+import { loadShapeFor, loadUserConfig, parseConfidence, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, profileDescription, type UserConfig } from '../../config.ts';
 import { UserError } from '../../errors.ts';
 import { collectEnvironment, gitHead } from '../../env/environment.ts';
 import { createLoader } from '../../load/index.ts';
+import { resolveLoaderRuntime } from '../../load/loader-runtime.ts';
+import { createWsLoader } from '../../load/ws/index.ts';
 import { LOADER_NAMES, parseLoaderName } from '../../load/names.ts';
-import { executeRun, plannedSeconds, servicesNeeded } from '../../run/execute.ts';
+import { executeRun } from '../../run/execute.ts';
+import { optionDeclarations, optionFlags, optionPhrases, optionsHelp, resolveOptions } from '../../run/options.ts';
+import { plannedSeconds, servicesNeeded } from '../../run/plan.ts';
 import { markKilledRuns } from '../../results/liveness.ts';
 import { evaluateClaims } from '../../claims/evaluate.ts';
 import { kindOf, scenarioOrder } from '../../results/scenario-kinds.ts';
@@ -17,16 +21,19 @@ import { RESULTS_SCHEMA_VERSION } from '../../schema.ts';
 import { cpuCount, describeSharing, parseCpuList, planCpus } from '../../runtime/cpus.ts';
 import { pinProcess } from '../../runtime/pin-self.ts';
 import { loadAllTargets, PROJECT_ROOT, selectByName } from '../../targets.ts';
-import type { ProfileName } from '../../types.ts';
+import type { ProfileName, RunLoaders } from '../../types.ts';
 import { scenarios as allScenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
 import { ConsoleProgress } from '../progress.ts';
-import { chooseRuntime } from '../runtime-choice.ts';
+import { createRuntime, DEFAULT_RUNTIME, parseRuntimeChoice, runtimeChoicesHelp } from '../../runtime/registry.ts';
 import { fmtDuration } from '../../report/format.ts';
 import { writeQuickReports, writeReports } from '../write-reports.ts';
 import { installInterruptHandler } from '../interrupt.ts';
 
 export const RESULTS_ROOT = path.join(PROJECT_ROOT, 'results');
+
+/** The options the scenarios own (run/options.ts): their flags join the run's, their keys bench.config.ts's fields. */
+const OPTIONS = optionDeclarations(allScenarios);
 
 export const runHelp = `Usage: npm run bench -- run [options]
 
@@ -37,10 +44,9 @@ cleanly and keeps what was measured.
 Options:
   --targets a,b         targets to run (default: all; see \`list\`)
   --scenarios a,b       scenarios to run (default: all; see \`list\`)
-  --profile NAME        quick (default): ${PROFILES.quick.description}
-                        full: ${PROFILES.full.description}
-  --runtime NAME        local (default: processes on this machine), docker (images and containers
-                        through Docker or Podman), auto (docker when an engine answers, else local)
+  --profile NAME        quick (default): ${profileDescription('quick', optionPhrases(OPTIONS, 'quick'))}
+                        full: ${profileDescription('full', optionPhrases(OPTIONS, 'full'))}
+  --runtime NAME        ${runtimeChoicesHelp()}
   --connections LIST    connection levels, e.g. 16,64,256 (overrides the profile)
   --duration SECONDS    length of each trial, e.g. 10 or 10s
   --warmup SECONDS      warmup before each connection level (0 for none)
@@ -55,10 +61,7 @@ Options:
                         worker per loader CPU, run by Bun from npm where it runs)
   --rate R              open loop: every HTTP trial sends R requests/s in total, latency from each
                         request's intended send time (default: closed loop, as TechEmpower)
-  --memory-rate R       memory: the request rate every target gets in each cycle (open loop; default
-                        half of what the slowest target sustained in this run's json scenario)
-  --ws-step N           ws-capacity: WebSocket clients added per step (quick ${PROFILES.quick.ws!.step}, full ${PROFILES.full.ws!.step})
-  --ws-ceiling N        ws-capacity: no step goes past N clients (quick ${PROFILES.quick.ws!.ceiling}, full ${PROFILES.full.ws!.ceiling})
+${optionsHelp(OPTIONS).join('\n')}
   --target-cpus LIST    CPUs for the target, e.g. 1 or 2-3 (default: upper half of the CPUs)
   --loader-cpus LIST    CPUs for the load generator and the harness itself (default: lower half)
   --service-cpus LIST   CPUs for the services (PostgreSQL, Redis) (default: the loader's on
@@ -70,37 +73,38 @@ Options:
 Exit code: 0 when every measurement is ok or skipped, 1 when one failed or was invalid,
 2 on bad input, 130 when interrupted.`;
 
+/** The run's own flags; the scenarios' options add theirs (OPTIONS). */
+const RUN_FLAGS = {
+  targets: { type: 'string' },
+  scenarios: { type: 'string' },
+  profile: { type: 'string' },
+  runtime: { type: 'string' },
+  connections: { type: 'string' },
+  duration: { type: 'string' },
+  warmup: { type: 'string' },
+  trials: { type: 'string' },
+  'max-rounds': { type: 'string' },
+  budget: { type: 'string' },
+  confidence: { type: 'string' },
+  loader: { type: 'string' },
+  rate: { type: 'string' },
+  'target-cpus': { type: 'string' },
+  'loader-cpus': { type: 'string' },
+  'service-cpus': { type: 'string' },
+  out: { type: 'string' },
+  config: { type: 'string' },
+} as const;
+
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values } = parseFlags('run', argv, {
-    targets: { type: 'string' },
-    scenarios: { type: 'string' },
-    profile: { type: 'string' },
-    runtime: { type: 'string' },
-    connections: { type: 'string' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    trials: { type: 'string' },
-    'max-rounds': { type: 'string' },
-    budget: { type: 'string' },
-    confidence: { type: 'string' },
-    loader: { type: 'string' },
-    rate: { type: 'string' },
-    'memory-rate': { type: 'string' },
-    'ws-step': { type: 'string' },
-    'ws-ceiling': { type: 'string' },
-    'target-cpus': { type: 'string' },
-    'loader-cpus': { type: 'string' },
-    'service-cpus': { type: 'string' },
-    out: { type: 'string' },
-    config: { type: 'string' },
-  });
+  const { values: parsed } = parseFlags('run', argv, { ...RUN_FLAGS, ...optionFlags(OPTIONS, [...Object.keys(RUN_FLAGS), 'help']) });
+  const values = parsed as { [K in keyof typeof RUN_FLAGS]?: string } & { help?: boolean } & Record<string, string | boolean | undefined>;
   if (values.help) {
     console.log(runHelp);
     return 0;
   }
   const configFile = values.config ?? path.join(PROJECT_ROOT, 'bench.config.ts');
   if (values.config && !fs.existsSync(values.config)) throw new UserError(`--config: ${values.config} does not exist.`, 'Give the path of a bench.config.ts file.');
-  const config: UserConfig = await loadUserConfig(configFile);
+  const config: UserConfig = await loadUserConfig(configFile, OPTIONS.map((d) => d.key));
   if (values.profile !== undefined && values.profile !== 'quick' && values.profile !== 'full') {
     throw new UserError(`--profile: "${values.profile}" is not a profile.`, 'Allowed values: quick, full.');
   }
@@ -115,16 +119,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values.budget !== undefined && { budgetS: parseDuration(values.budget, '--budget') }),
     ...(values.confidence !== undefined && { confidence: parseConfidence(values.confidence) }),
     ...(values.rate !== undefined && { rate: parsePositiveInt(values.rate, '--rate') }),
-    ...(values['memory-rate'] !== undefined && { memoryRate: parsePositiveInt(values['memory-rate'], '--memory-rate') }),
-    ...(values['ws-step'] !== undefined && { wsStep: parsePositiveInt(values['ws-step'], '--ws-step') }),
-    ...(values['ws-ceiling'] !== undefined && { wsCeiling: parsePositiveInt(values['ws-ceiling'], '--ws-ceiling') }),
   };
-  if (overrides.wsStep !== undefined || overrides.wsCeiling !== undefined) {
-    const ws = PROFILES[profile].ws!;
-    const step = overrides.wsStep ?? ws.step;
-    const ceiling = overrides.wsCeiling ?? ws.ceiling;
-    if (ceiling < step) throw new UserError(`--ws-ceiling (${ceiling}) is below --ws-step (${step}).`, 'Give a ceiling of at least one step, e.g. --ws-step 1000 --ws-ceiling 10000.');
-  }
+  const options = resolveOptions(OPTIONS, profile, { config: config.options, configFile, flags: values as Record<string, string | undefined> });
   const loaderName = values.loader !== undefined ? parseLoaderName(values.loader, '--loader') : (config.loader ?? 'harness');
   const load = loadShapeFor(profile, overrides);
   const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets !== undefined ? parseList(values.targets) : config.targets, 'target', '--targets');
@@ -135,29 +131,31 @@ export async function runCommand(argv: string[]): Promise<number> {
     values['loader-cpus'] !== undefined ? parseCpuList(values['loader-cpus'], '--loader-cpus') : config.loaderCpus,
     values['service-cpus'] !== undefined ? parseCpuList(values['service-cpus'], '--service-cpus') : config.serviceCpus,
   );
-  const runtimeChoice = values.runtime ?? config.runtime ?? 'local';
+  const runtimeChoice = values.runtime !== undefined ? parseRuntimeChoice(values.runtime) : parseRuntimeChoice(config.runtime ?? DEFAULT_RUNTIME, `runtime in ${path.relative(process.cwd(), configFile)}`);
   const runId = newRunId();
   const runDir = path.resolve(values.out ?? config.out ?? path.join(RESULTS_ROOT, runId));
   const logDir = path.join(runDir, 'logs');
-  if (!(RUNTIME_CHOICES as readonly string[]).includes(runtimeChoice)) {
-    throw new UserError(`--runtime: "${runtimeChoice}" is not a runtime.`, `Allowed values: ${RUNTIME_CHOICES.join(', ')}.`);
-  }
   const gitCommit = await gitHead(PROJECT_ROOT);
   for (const dir of markKilledRuns(RESULTS_ROOT)) console.error(`Note: the run in ${path.relative(process.cwd(), dir)} was killed (its harness process is gone); it is now marked 'killed'. Its results so far are kept.`);
   // The harness's own polling and sampling must not run on the target's CPUs.
   const pinned = await pinProcess(process.pid, cpus.harnessCpus);
-  const { runtime, engine } = await chooseRuntime(runtimeChoice, { logDir, gitCommit });
+  const { runtime, engine } = await createRuntime(runtimeChoice, { logDir, gitCommit });
   fs.mkdirSync(logDir, { recursive: true });
   const usesServices = servicesNeeded(scenarios).length > 0;
 
-  const loader = await createLoader(loaderName, cpus.loaderCpus);
+  // The run's loaders, made once here and handed to every scenario (ctx.loaders).
+  const loaders: RunLoaders = {
+    http: await createLoader(loaderName, cpus.loaderCpus),
+    ws: createWsLoader({ cpus: cpus.loaderCpus, runtime: await resolveLoaderRuntime() }),
+  };
+  const loader = loaders.http;
   const environment = await collectEnvironment({
     projectRoot: PROJECT_ROOT,
     loader: { name: loader.name, version: loader.version, ...(loader.runtime && { runtime: loader.runtime }) },
     pinning: {
       ...cpus,
       harnessCpus: pinned ? cpus.harnessCpus : null,
-      method: runtime.name === 'docker' ? 'cpuset (containers) and taskset (loader, harness), target on CPUs of its own' : 'taskset (target, loader, services, harness), target on CPUs of its own',
+      method: runtime.can.unit === 'container' ? 'cpuset (containers) and taskset (loader, harness), target on CPUs of its own' : 'taskset (target, loader, services, harness), target on CPUs of its own',
       shared: describeSharing(cpus, usesServices),
     },
     engine: engine ? { name: engine.name, version: engine.version, apiVersion: engine.apiVersion, socket: engine.socket } : undefined,
@@ -179,12 +177,13 @@ export async function runCommand(argv: string[]): Promise<number> {
       ]),
     ),
     services: [],
+    load: { ...load, ...options },
     measurements: [],
     confidence: load.confidence,
   });
   if (!values.out && !config.out) markLatest(RESULTS_ROOT, runDir);
 
-  const planned = plannedSeconds(targets, scenarios, load, profile, runtime.name);
+  const planned = plannedSeconds(targets, scenarios, load, profile, runtime, options);
   console.error(
     `Run ${runId}: ${targets.length} target(s) × ${scenarios.length} scenario(s), profile ${profile}, runtime ${runtime.name}; ` +
       `target on CPUs ${cpus.targetCpus.join(',')}, loader${usesServices ? `, services` : ''} and harness on CPUs ${cpus.loaderCpus.join(',')}${pinned ? '' : ' (the harness could not pin itself)'}; targets interleaved within each scenario; at most ${fmtDuration(planned)} of load plus preparation (claim rounds stop earlier once their claims are decided).\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
@@ -199,7 +198,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       scenarios,
       runtime,
       load,
-      loader,
+      options,
+      loaders,
       cpus,
       loaderBoundPct: config.loaderBoundPct ?? 90,
       readyTimeoutMs: (config.readyTimeoutS ?? 60) * 1000,

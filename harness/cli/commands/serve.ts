@@ -2,12 +2,14 @@
 // its endpoints need (PostgreSQL, Redis), until Ctrl-C; everything stops with it.
 import { parseCpuList, planCpus, cpuCount } from '../../runtime/cpus.ts';
 import { UserError } from '../../errors.ts';
-import { servicesNeeded, skipReason } from '../../run/execute.ts';
+import { servicesFor } from '../../run/plan.ts';
+import { startServices, type StartedServices } from '../../run/services.ts';
 import { loadAllTargets, selectByName } from '../../targets.ts';
-import type { RunningService } from '../../types.ts';
 import { scenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
-import { chooseRuntime } from '../runtime-choice.ts';
+import { createRuntime, DEFAULT_RUNTIME } from '../../runtime/registry.ts';
+import { gitHead } from '../../env/environment.ts';
+import { PROJECT_ROOT } from '../../targets.ts';
 
 export const serveHelp = `Usage: npm run bench -- serve <target> [options]
 
@@ -29,23 +31,16 @@ export async function serveCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UserError('serve takes exactly one target name.', 'E.g. `npm run bench -- serve node`; `npm run bench -- list` shows the targets.');
   const [target] = selectByName(loadAllTargets(), (t) => t.decl.name, positionals, 'target', 'serve');
   const plan = planCpus(cpuCount(), values['target-cpus'] ? parseCpuList(values['target-cpus'], '--target-cpus') : undefined);
-  const { runtime } = await chooseRuntime(values.runtime ?? 'local');
-  const services: RunningService[] = [];
+  const { runtime } = await createRuntime(values.runtime ?? DEFAULT_RUNTIME, { gitCommit: await gitHead(PROJECT_ROOT) });
+  const progress = { step: (line: string) => console.error(line), info: (line: string) => console.error(`  ${line}`), warn: (line: string) => console.error(`  ! ${line}`) };
+  let services: StartedServices | undefined;
   try {
     await runtime.prepare(target!, (line) => console.error(line));
-    const serving = scenarios.filter((s) => !skipReason(s, target!, runtime.name));
-    for (const service of servicesNeeded(serving)) {
-      // Only what this target needs with these workers (Redis serves a Node broadcast only with several workers).
-      const unneeded = serving.every((s) => !s.services?.includes(service) || (s.needsService && !s.needsService(service, target!, plan.targetCpus.length)));
-      if (unneeded) {
-        console.error(`${target!.decl.name} needs no ${service.name} with ${plan.targetCpus.length} worker(s): not started.`);
-        continue;
-      }
-      const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(line) });
-      services.push(s);
-      console.log(`${service.name} ${s.info.version} is running at ${s.endpoint.host}:${s.endpoint.port} (${Object.keys(s.env).join(', ')} handed to the target)`);
-    }
-    const env = Object.assign({}, ...services.map((s) => s.env)) as Record<string, string>;
+    // Only what this target needs with these workers (Redis serves a Node broadcast only with several workers).
+    const needed = servicesFor(scenarios, [target!], runtime, plan.targetCpus.length);
+    services = await startServices(runtime, needed, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, progress });
+    for (const s of services.running) console.log(`${s.service.name} ${s.info.version} is running at ${s.endpoint.host}:${s.endpoint.port} (${Object.keys(s.env).join(', ')} handed to the target)`);
+    const env = services.env;
     const running = await runtime.start(target!, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env });
     const sio = target!.decl.websocket?.socketio;
     const ws = running.url.replace(/^http/, 'ws');
@@ -66,6 +61,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.error('stopped.');
     return 0;
   } finally {
+    await services?.stop();
     await runtime.shutdown();
   }
 }

@@ -1,13 +1,15 @@
 // `bench verify`: the contract checks only, per target and scenario; non-zero exit on any fail.
-import { servicesNeeded, skipReason } from '../../run/execute.ts';
+import { servicesFor, skipReason } from '../../run/plan.ts';
+import { startServices } from '../../run/services.ts';
 import { cpuCount, planCpus } from '../../runtime/cpus.ts';
 import { errorMessage } from '../../errors.ts';
 import { loadAllTargets, selectByName } from '../../targets.ts';
 import { scenarios } from '../../../scenarios/index.ts';
 import { parseList } from '../../config.ts';
 import { parseFlags } from '../args.ts';
-import { chooseRuntime } from '../runtime-choice.ts';
-import type { RunningService } from '../../types.ts';
+import { createRuntime, DEFAULT_RUNTIME } from '../../runtime/registry.ts';
+import { gitHead } from '../../env/environment.ts';
+import { PROJECT_ROOT } from '../../targets.ts';
 
 export const verifyHelp = `Usage: npm run bench -- verify [--targets a,b] [--runtime local]
 
@@ -22,36 +24,40 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets ? parseList(values.targets) : undefined, 'target', '--targets');
-  const { runtime } = await chooseRuntime(values.runtime ?? 'local');
+  const { runtime } = await createRuntime(values.runtime ?? DEFAULT_RUNTIME, { gitCommit: await gitHead(PROJECT_ROOT) });
   const plan = planCpus(cpuCount());
   let failed = false;
-  const env: Record<string, string> = {};
-  const services: RunningService[] = [];
-  for (const service of servicesNeeded(scenarios.filter((s) => targets.some((t) => !skipReason(s, t, runtime.name))))) {
-    const s = await runtime.startService(service, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, log: (line) => console.error(`  ${line}`) });
-    services.push(s);
-    Object.assign(env, s.env);
-  }
-  for (const target of targets) {
-    console.log(`${target.decl.name}:`);
-    try {
-      await runtime.prepare(target, (line) => console.error(`  ${line}`));
-      const running = await runtime.start(target, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env });
+  // Only the services the verified targets need for the scenarios they serve (with the run's workers).
+  const needed = servicesFor(scenarios, targets, runtime, plan.targetCpus.length);
+  const progress = { step: (line: string) => console.error(line), info: (line: string) => console.error(`  ${line}`), warn: (line: string) => console.error(`  ! ${line}`) };
+  const services = await startServices(runtime, needed, { cpus: plan.serviceCpus, readyTimeoutMs: 60_000, progress }).catch(async (error: unknown) => {
+    await runtime.shutdown();
+    throw error;
+  });
+  try {
+    for (const target of targets) {
+      console.log(`${target.decl.name}:`);
       try {
-        for (const scenario of scenarios.filter((s) => !skipReason(s, target, runtime.name))) {
-          for (const check of await scenario.verify(running, { services })) {
-            if (check.status === 'fail') failed = true;
-            console.log(`  ${check.status.toUpperCase().padEnd(4)} ${scenario.name}/${check.name}: ${check.detail}`);
+        await runtime.prepare(target, (line) => console.error(`  ${line}`));
+        const running = await runtime.start(target, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env: services.env });
+        try {
+          for (const scenario of scenarios.filter((s) => !skipReason(s, target, runtime))) {
+            for (const check of await scenario.verify(running, { services: services.running })) {
+              if (check.status === 'fail') failed = true;
+              console.log(`  ${check.status.toUpperCase().padEnd(4)} ${scenario.name}/${check.name}: ${check.detail}`);
+            }
           }
+        } finally {
+          await running.stop();
         }
-      } finally {
-        await running.stop();
+      } catch (error) {
+        failed = true;
+        console.log(`  FAIL start: ${errorMessage(error).replace(/\n/g, '\n  ')}`);
       }
-    } catch (error) {
-      failed = true;
-      console.log(`  FAIL start: ${errorMessage(error).replace(/\n/g, '\n  ')}`);
     }
+  } finally {
+    await services.stop();
+    await runtime.shutdown();
   }
-  await runtime.shutdown();
   return failed ? 1 : 0;
 }

@@ -150,6 +150,8 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
 
   private expect(w: Worker, id: number, type: string): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
+    // A worker that already ended would never answer.
+    if (w.exited) return Promise.reject(this.error(w, 'has already exited'));
     return new Promise((resolve, reject) => w.pending.set(id, { type, resolve, reject }));
   }
 
@@ -202,9 +204,8 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
     });
   }
 
-  /** Each loader CPU's use since `mark` by the workers on it, in percent of that CPU (null where unknown), in the order the CPUs first appear. */
-  cpuSince(mark: (CpuMark | null)[]): (number | null)[] {
-    const now = this.cpuMark();
+  /** Each loader CPU's use since `mark` (until `now`, by default this moment) by the workers on it, in percent of that CPU (null where unknown), in the order the CPUs first appear. */
+  cpuSince(mark: (CpuMark | null)[], now: (CpuMark | null)[] = this.cpuMark()): (number | null)[] {
     const perCpu = new Map<number, number | null>();
     mark.forEach((m, i) => {
       const n = now[i];

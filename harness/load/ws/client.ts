@@ -16,7 +16,7 @@ import {
   type FrameHandler,
 } from './frames.ts';
 import { checkResponse, newKey, upgradeRequest } from './handshake.ts';
-import { parseWsUrl } from './index.ts';
+import { parseWsUrl } from './ws-url.ts';
 
 export interface WsClientOptions {
   /** Connect plus upgrade (default 5,000 ms). */

@@ -1,27 +1,54 @@
-// Between the WebSocket loader (index.ts) and its workers (worker.ts): the configuration (argv[2],
-// JSON), commands (stdin, one JSON per line) and replies (stdout, one JSON per line, one reply per
-// command, in order). Types only, so that importing them runs nothing.
+// Between the WebSocket loader (index.ts, through workers.ts) and its workers (worker.ts), on the
+// kit's protocol (../kit/protocol.ts): the worker's configuration in argv[2], validated by
+// wsWorkerConfigSchema; the commands, each answered with one reply, one at a time in the order sent
+// (a capacity ramp opens, samples and holds; a broadcast listens, sends and collects). The worker
+// says `ready` with its open-files limit; a command that fails is answered `error`.
+import net from 'node:net';
+import { z } from 'zod';
 
-export interface WsWorkerConfig {
+const isIp = (s: string) => net.isIP(s) !== 0;
+const oneLine = /^[^\r\n]*$/;
+const positive = z.number().positive();
+
+export const wsWorkerConfigSchema = z.object({
   /** An IP address (the loader resolves names once). */
-  host: string;
-  port: number;
+  host: z.string().refine(isIp, 'must be an IP address'),
+  port: z.number().int().min(1).max(65_535),
   /** The Host header's value. */
-  hostHeader: string;
-  origin: string | null;
+  hostHeader: z.string().min(1).regex(oneLine),
+  origin: z.string().regex(oneLine).nullable(),
   /** Loopback source addresses; client `id` binds to sourceAddresses[id % length]. Empty: no bind (the kernel chooses). */
-  sourceAddresses: string[];
+  sourceAddresses: z.array(z.string().refine(isIp, 'must be an IP address')),
   /** Source ports, given explicitly with the addresses: client `id` first tries low + floor(id / addresses),
    * then random ports above low + planned. null: the kernel chooses (port 0). */
-  sourcePorts: { low: number; high: number; planned: number } | null;
-  connectTimeoutMs: number;
-  messageTimeoutMs: number;
-  connectConcurrency: number;
-  /** Sockets: Bun's native ones under Bun (the default there), node:net otherwise; 'node:net' forces node:net under Bun. */
-  transport?: 'node:net';
+  sourcePorts: z
+    .object({ low: z.number().int().min(1), high: z.number().int().max(65_535), planned: positive })
+    .refine((p) => p.low <= p.high, 'low must not be above high')
+    .nullable(),
+  connectTimeoutMs: positive,
+  messageTimeoutMs: positive,
+  /** Handshakes under way at once in this worker. */
+  connectConcurrency: positive,
+  /** Sockets (../kit/transport.ts): Bun's native ones under Bun (the default there), node:net otherwise; 'node:net' forces node:net under Bun. */
+  transport: z.enum(['bun', 'node:net']).optional(),
   /** Speak Socket.IO (see WsProtocol) on this namespace: the `open` commands' path is then the
    * Engine.IO request path (e.g. "/socket.io/?EIO=4&transport=websocket"). Absent: plain messages. */
-  socketio?: { namespace: string };
+  socketio: z
+    .object({
+      namespace: z
+        .string()
+        .regex(/^\/[\x21-\x7e]*$/, 'must start with "/" and be printable ASCII')
+        .refine((ns) => !/[,"\\]/.test(ns), 'must not contain \',\', \'"\' or \'\\\''),
+    })
+    .optional(),
+});
+
+export type WsWorkerConfig = z.infer<typeof wsWorkerConfigSchema>;
+
+/** What `ready` carries besides its type. */
+export interface WsReady {
+  /** The worker's open-files limit (soft), from /proc/self/limits; 0 when unknown. */
+  openFilesLimit: number;
 }
 
 export type WsCommand =
@@ -49,40 +76,38 @@ export interface Drops {
   open: number;
 }
 
-export type WsReply =
-  | { type: 'ready'; openFilesLimit: number }
-  | ({ type: 'opened'; ok: number; failed: number; errorKinds: Record<string, number>; handshakeUs: string; openMs: number } & Drops)
-  /** rttUs: round trips from each message's actual send time; latenessUs: each sent message's send time
-   * minus its scheduled one (count = sent). Both HDR histograms in µs, compressed base64. */
-  | ({ type: 'sampled'; sent: number; received: number; lost: number; unexpected: number; rttUs: string; latenessUs: string } & Drops)
-  | ({
-      type: 'echoed';
-      clients: number;
-      sent: number;
-      received: number;
-      lost: number;
-      outOfOrder: number;
-      misrouted: number;
-      unexpected: number;
-      /** As in `sampled`. */
-      rttUs: string;
-      latenessUs: string;
-      sendDurationS: number;
-      durationS: number;
-    } & Drops)
-  /** `sender`: the broadcaster's id (this worker's first open client when the command's sender was -1; -1 if it has none). */
-  | ({ type: 'listening'; sender: number } & Drops)
-  | { type: 'rounds-sent'; rounds: number; startMs: number; endMs: number }
-  | ({
-      type: 'collected';
-      /** Per round: deliveries here, and the latest delivery's latency (µs); Uint32Array, base64. */
-      counts: string;
-      maxUs: string;
-      deliveryUs: string;
-      outOfOrder: number;
-      unexpected: number;
-      /** sharedClockMs() of the last delivery counted (0: none). */
-      lastDeliveryMs: number;
-    } & Drops)
-  | { type: 'closed' }
-  | { type: 'error'; message: string };
+export type OpenedReply = { type: 'opened'; ok: number; failed: number; errorKinds: Record<string, number>; handshakeUs: string; openMs: number } & Drops;
+/** rttUs: round trips from each message's actual send time; latenessUs: each sent message's send time
+ * minus its scheduled one (count = sent). Both HDR histograms in µs, compressed base64. */
+export type SampledReply = { type: 'sampled'; sent: number; received: number; lost: number; unexpected: number; rttUs: string; latenessUs: string } & Drops;
+export type EchoedReply = {
+  type: 'echoed';
+  clients: number;
+  sent: number;
+  received: number;
+  lost: number;
+  outOfOrder: number;
+  misrouted: number;
+  unexpected: number;
+  /** As in `sampled`. */
+  rttUs: string;
+  latenessUs: string;
+  sendDurationS: number;
+  durationS: number;
+} & Drops;
+/** `sender`: the broadcaster's id (this worker's first open client when the command's sender was -1; -1 if it has none). */
+export type ListeningReply = { type: 'listening'; sender: number } & Drops;
+export type RoundsSentReply = { type: 'rounds-sent'; rounds: number; startMs: number; endMs: number };
+export type CollectedReply = {
+  type: 'collected';
+  /** Per round: deliveries here, and the latest delivery's latency (µs); Uint32Array, base64. */
+  counts: string;
+  maxUs: string;
+  deliveryUs: string;
+  outOfOrder: number;
+  unexpected: number;
+  /** sharedClockMs() of the last delivery counted (0: none). */
+  lastDeliveryMs: number;
+} & Drops;
+
+export type WsReply = OpenedReply | SampledReply | EchoedReply | ListeningReply | RoundsSentReply | CollectedReply | { type: 'closed' };

@@ -15,7 +15,7 @@
 // namespace "/" is written without its "/…," part.) Pure codec functions here, plus SioClient, the
 // verification's client on top of WsClient; the load workers have their own allocation-free path.
 import { WsClient, type WsClientOptions } from './client.ts';
-import { parseWsUrl } from './index.ts';
+import { parseWsUrl } from './ws-url.ts';
 import type { WsProtocol } from './types.ts';
 
 export type SocketIoProtocol = Extract<WsProtocol, { name: 'socket.io' }>;

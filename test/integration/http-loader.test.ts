@@ -1,9 +1,11 @@
-// The harness's own load generator (harness/load/raw) against small servers started here, on
-// loopback: counts that agree with the server's, an open loop that keeps its rate and shows a
-// server's stall in its latencies, status classes, reconnects, garbage, timeouts, and histograms
-// that merge exactly. Runs on Node (through tsx) and, where a Bun binary is installed, on Bun.
-// The loader's workers are pinned to CPU 0; the servers run in this process.
-import { execFileSync, spawn } from 'node:child_process';
+// The harness's own load generator (harness/load/http) with its workers, against small servers
+// started here, on loopback: counts that agree with the server's, an open loop that keeps its rate
+// and shows a server's stall in its latencies, status classes, reconnects, garbage, timeouts, the
+// worker's start / stop / report commands, and histograms that merge exactly. Runs on Node (through
+// tsx) and, where a Bun binary is installed, on Bun. The loader's workers are pinned to CPU 0; the
+// servers run in this process. The connections themselves are tested in-process in
+// http-connection.test.ts.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -12,7 +14,10 @@ import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { afterEach, describe, expect, test } from 'vitest';
 import { UserError } from '../../harness/errors.ts';
-import { createRawLoader, mergeHistograms, splitEvenly, WORKER_PATH, type WorkerConfig, type WorkerOutput } from '../../harness/load/raw/index.ts';
+import { createHttpLoader, WORKER_PATH, type WorkerConfig } from '../../harness/load/http/index.ts';
+import type { HttpCommand, HttpReply } from '../../harness/load/http/types.ts';
+import { mergeHistograms, splitEvenly } from '../../harness/load/kit/histogram.ts';
+import { WorkerPool } from '../../harness/load/kit/pool.ts';
 import type { HttpLoadRequest, HttpLoadResult } from '../../harness/types.ts';
 import { processesRunning } from '../helpers.ts';
 
@@ -116,7 +121,7 @@ async function tcpServer(onData: (socket: net.Socket, chunk: Buffer) => void): P
 }
 
 function run(runtime: Runtime, request: Partial<HttpLoadRequest> & { url: string }, options: { cpus?: number[]; timeoutMs?: number } = {}): Promise<HttpLoadResult> {
-  const loader = createRawLoader({ cpus: options.cpus ?? [LOADER_CPU], runtime, ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) });
+  const loader = createHttpLoader({ cpus: options.cpus ?? [LOADER_CPU], runtime, ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }) });
   return loader.run({ connections: 16, durationS: 1, pipelining: 1, ...request });
 }
 
@@ -128,7 +133,8 @@ describe.each(RUNTIMES)('harness loader on $name $version', (runtime) => {
   test('closed loop, 64 connections, 3 s: the responses counted are the responses the server sent', { timeout: 20_000 }, async () => {
     const server = await httpServer((_req, res) => json(res));
     let started = 0;
-    const loader = createRawLoader({ cpus: [LOADER_CPU], runtime });
+    const loader = createHttpLoader({ cpus: [LOADER_CPU], runtime });
+    expect(loader.can.openLoop).toBe(true);
     const r = await loader.run({ url: `${server.url}/json`, connections: 64, durationS: 3, pipelining: 1 }, undefined, () => started++);
     expect(started).toBe(1);
     expect(r.mode).toBe('closed');
@@ -231,16 +237,9 @@ describe.each(RUNTIMES)('harness loader on $name $version', (runtime) => {
   });
 });
 
-/** Runs one worker directly; `afterStart` is called when it prints that the load began. */
-async function runWorker(runtime: Runtime, config: WorkerConfig, afterStart?: (pid: number) => void): Promise<{ code: number | null; output: WorkerOutput }> {
-  const child = spawn('taskset', ['-c', String(LOADER_CPU), ...runtime.command, WORKER_PATH, JSON.stringify(config)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += String(d)));
-  child.stderr.on('data', (d: Buffer) => {
-    if (String(d).includes('bench-loader:started')) afterStart?.(child.pid!);
-  });
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, output: JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as WorkerOutput };
+/** One worker on the kit's pool, spoken to directly. */
+async function startWorker(runtime: Runtime, config: WorkerConfig) {
+  return (await WorkerPool.start<HttpCommand, HttpReply>({ script: WORKER_PATH, runtime, cpus: [LOADER_CPU], config: () => config, what: 'The test HTTP worker' })).pool;
 }
 
 function workerConfig(url: string, extra: Partial<WorkerConfig> = {}): WorkerConfig {
@@ -249,25 +248,44 @@ function workerConfig(url: string, extra: Partial<WorkerConfig> = {}): WorkerCon
 }
 
 describe('the worker program', () => {
-  test('SIGTERM: it stops at once and prints what it has', { timeout: 20_000 }, async () => {
+  test('stop: the load ends at once and the pending report gets what there is', { timeout: 20_000 }, async () => {
     const server = await httpServer((_req, res) => json(res));
-    const started = Date.now();
-    const { code, output } = await runWorker(NODE, workerConfig(`${server.url}/json`, { durationS: 30 }), (pid) => setTimeout(() => process.kill(pid, 'SIGTERM'), 500));
-    expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(output.requests).toBeGreaterThan(0);
-    expect(output.durationS).toBeGreaterThan(0.3);
-    expect(output.durationS).toBeLessThan(5);
-    expect(hdr.decodeFromCompressedBase64(output.histogramUs).totalCount).toBe(output.requests);
+    const pool = await startWorker(NODE, workerConfig(`${server.url}/json`, { durationS: 30 }));
+    try {
+      const started = Date.now();
+      await pool.request(0, { cmd: 'start' }, 'started');
+      const report = pool.request(0, { cmd: 'report' }, 'report');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await pool.request(0, { cmd: 'stop' }, 'stopped');
+      const { output } = await report;
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(output.requests).toBeGreaterThan(0);
+      expect(output.durationS).toBeGreaterThan(0.3);
+      expect(output.durationS).toBeLessThan(5);
+      expect(hdr.decodeFromCompressedBase64(output.histogramUs).totalCount).toBe(output.requests);
+    } finally {
+      await pool.kill();
+    }
+  });
+
+  test('a bad configuration is refused with the field named', { timeout: 20_000 }, async () => {
+    const error = await startWorker(NODE, workerConfig('http://127.0.0.1:9/json', { path: 'no slash' })).catch((e: unknown) => e as UserError);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).logTail.join('\n')).toMatch(/bad configuration: path/);
   });
 
   test.runIf(BUN)('under Bun with node:net sockets instead of Bun\'s own, the counts agree too', { timeout: 20_000 }, async () => {
     const server = await httpServer((_req, res) => json(res));
-    const { code, output } = await runWorker(BUN!, workerConfig(`${server.url}/json`, { transport: 'node:net', pipelining: 4 }));
-    expect(code).toBe(0);
-    expect(output.errors).toBe(0);
-    expect(output.requests).toBeGreaterThan(100);
-    expect(Math.abs(output.requests - server.answered())).toBeLessThanOrEqual(Math.ceil(server.answered() * 0.005));
+    const pool = await startWorker(BUN!, workerConfig(`${server.url}/json`, { transport: 'node:net', pipelining: 4 }));
+    try {
+      await pool.request(0, { cmd: 'start' }, 'started');
+      const { output } = await pool.request(0, { cmd: 'report' }, 'report');
+      expect(output.errors).toBe(0);
+      expect(output.requests).toBeGreaterThan(100);
+      expect(Math.abs(output.requests - server.answered())).toBeLessThanOrEqual(Math.ceil(server.answered() * 0.005));
+    } finally {
+      await pool.kill();
+    }
   });
 });
 
@@ -304,7 +322,8 @@ describe('harness loader on node', () => {
     const server = await httpServer((_req, res) => json(res));
     // Two workers on the same CPU: this machine may have only two, and the server runs here.
     const r = await run(NODE, { url: `${server.url}/json`, connections: 9, durationS: 1 }, { cpus: [LOADER_CPU, LOADER_CPU] });
-    expect(r.loaderCpuPerCpu).toHaveLength(2);
+    // Both workers on one CPU: one figure, their sum.
+    expect(r.loaderCpuPerCpu).toHaveLength(1);
     expect(r.loaderCpuPct).toBe(Math.max(...r.loaderCpuPerCpu!));
     expect(hdr.decodeFromCompressedBase64(r.histogramUs!).totalCount).toBe(r.requests);
     expect(Math.abs(r.requests - server.answered())).toBeLessThanOrEqual(Math.ceil(server.answered() * 0.005));
@@ -337,7 +356,7 @@ describe('harness loader on node', () => {
   test('abort: the workers are stopped and the run rejects with the reason', { timeout: 20_000 }, async () => {
     const server = await httpServer((_req, res) => json(res));
     const controller = new AbortController();
-    const loader = createRawLoader({ cpus: [LOADER_CPU], runtime: NODE });
+    const loader = createHttpLoader({ cpus: [LOADER_CPU], runtime: NODE });
     const started = Date.now();
     const run = loader.run({ url: `${server.url}/json`, connections: 4, durationS: 30, pipelining: 1 }, controller.signal, () => setTimeout(() => controller.abort(new Error('stop now')), 300));
     await expect(run).rejects.toThrow('stop now');
@@ -347,7 +366,7 @@ describe('harness loader on node', () => {
   });
 
   test('a worker that cannot run gives a UserError with its stderr', { timeout: 20_000 }, async () => {
-    const loader = createRawLoader({ cpus: [LOADER_CPU], runtime: { name: 'node', version: 'x', command: [process.execPath, '--no-such-flag'] } });
+    const loader = createHttpLoader({ cpus: [LOADER_CPU], runtime: { name: 'node', version: 'x', command: [process.execPath, '--no-such-flag'] } });
     const error = await loader.run({ url: 'http://127.0.0.1:9/json', connections: 1, durationS: 1, pipelining: 1 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toMatch(/worker on CPU 0/);

@@ -1,2 +1,0 @@
-// The line the loader process prints on stderr when the load begins.
-export const LOAD_STARTED = 'bench-loader:started';
