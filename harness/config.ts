@@ -5,7 +5,6 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { UserError } from './errors.ts';
-import { LOADER_NAMES } from './load/names.ts';
 import { earliestDecisionPairs } from './stats/confseq.ts';
 import { formatLevel } from './stats/intervals.ts';
 import type { LoadShape, ProfileName } from './types.ts';
@@ -77,7 +76,10 @@ export const userConfigSchema = z.strictObject({
   /** Confidence of the claims' anytime-valid intervals, e.g. 0.95. */
   confidence: z.number().gt(0).lt(1).optional(),
   /** The HTTP load generator (default harness). */
-  loader: z.enum(LOADER_NAMES).optional(),
+  /** A registered loader's name: checked against harness/load/index.ts by the run (config names no loader). */
+  loader: z.string().optional(),
+  /** A registered WebSocket loader's name, likewise. */
+  wsLoader: z.string().optional(),
   /** Open loop: total requests per second of every HTTP trial (default: closed loop). */
   rate: z.number().positive().optional(),
   targetCpus: z.array(z.number().int().nonnegative()).min(1).optional(),

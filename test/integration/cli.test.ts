@@ -47,6 +47,22 @@ describe('bad input', () => {
     expect(String(r.stderr)).toMatch(/Unrecognized key.*conections/);
   });
 
+  it('names a runtime or loader in bench.config.ts that is not registered, with the allowed values', async () => {
+    const dir = tmp();
+    const file = path.join(dir, 'bench.config.ts');
+    fs.writeFileSync(file, "export default { runtime: 'kubernetes' };\n");
+    const r = await bench(['run', '--config', file], { env });
+    expect(r.exitCode).toBe(2);
+    expect(String(r.stderr)).toMatch(/runtime in .*bench\.config\.ts: "kubernetes" is not a runtime[\s\S]*Allowed values: local, docker, auto/);
+    fs.writeFileSync(file, "export default { loader: 'k6' };\n");
+    const l = await bench(['run', '--config', file], { env });
+    expect(l.exitCode).toBe(2);
+    expect(String(l.stderr)).toMatch(/loader in .*bench\.config\.ts: "k6" is not a loader[\s\S]*Allowed values: harness, autocannon, wrk/);
+    const w = await bench(['run', '--ws-loader', 'artillery'], { env });
+    expect(w.exitCode).toBe(2);
+    expect(String(w.stderr)).toMatch(/--ws-loader: "artillery" is not a WebSocket loader[\s\S]*Allowed values: harness/);
+  });
+
   it("names a bad scenario option in bench.config.ts with the field", async () => {
     const dir = tmp();
     const file = path.join(dir, 'bench.config.ts');

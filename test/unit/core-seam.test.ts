@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../harness/targets.ts';
 import { optionDeclarations } from '../../harness/run/options.ts';
 import { scenarios } from '../../scenarios/index.ts';
+import { LOADER_NAMES } from '../../harness/load/index.ts';
+import { RUNTIME_NAMES } from '../../harness/runtime/registry.ts';
 
 const files = (dir: string): string[] =>
   fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
@@ -50,5 +52,29 @@ describe('the core names no scenario', () => {
     const pattern = optionPattern(optionDeclarations(scenarios));
     for (const line of ["const rate = load.memoryRate;", "'ws-step': { type: 'string' },", 'wsCeiling: z.number()', "if (options.ws.step > 1) {", "config['ws']"]) expect(line).toMatch(pattern);
     for (const line of ["ws: createWsLoader({ cpus })", "progress.step('x')", "const wsLoader = loaders.http;"]) expect(line).not.toMatch(pattern);
+  });
+});
+
+describe('the core and the scenarios name no runtime and no loader', () => {
+  const compareWith = (names: readonly string[]) => {
+    const n = names.map(escape).join('|');
+    return new RegExp(`(===|!==|==|!=)\\s*['"\`](${n})['"\`]|['"\`](${n})['"\`]\\s*(===|!==|==|!=)|case\\s+['"\`](${n})['"\`]`);
+  };
+  const core = () => [
+    ...['cli', 'run', 'results', 'claims', 'report', 'stats'].flatMap((d) => files(path.join(PROJECT_ROOT, 'harness', d))),
+    ...['harness/config.ts', 'harness/schema.ts'].map((f) => path.join(PROJECT_ROOT, f)),
+    ...files(path.join(PROJECT_ROOT, 'scenarios')),
+  ];
+
+  it('compares nothing with a runtime or a loader name: it asks `can`', () => {
+    expect(RUNTIME_NAMES).toEqual(expect.arrayContaining(['local', 'docker']));
+    expect(LOADER_NAMES).toEqual(expect.arrayContaining(['harness', 'wrk']));
+    expect(offending(core(), compareWith([...RUNTIME_NAMES, ...LOADER_NAMES]))).toEqual([]);
+  });
+
+  it('the check sees a name compared', () => {
+    const pattern = compareWith([...RUNTIME_NAMES, ...LOADER_NAMES]);
+    for (const line of ["ctx.runtime.name === 'docker'", "if (loader.name === 'harness')", "case 'local':"]) expect(line).toMatch(pattern);
+    for (const line of ["runtime.can.unit === 'container'", "ctx.loaders.http.can.openLoop"]) expect(line).not.toMatch(pattern);
   });
 });

@@ -3,7 +3,7 @@
 // CPU, as text or as JSON. A load that got no response at all fails, saying why (no-response.ts).
 import { parseDuration, parsePositiveInt } from '../../config.ts';
 import { UserError } from '../../errors.ts';
-import { createLoader, errorKindsOf, LOADER_NAMES, parseLoaderName } from '../../load/index.ts';
+import { createLoader, DEFAULT_LOADER, errorKindsOf, LOADER_NAMES, parseLoaderName } from '../../load/index.ts';
 import { NoResponseError, noResponse } from '../../load/no-response.ts';
 import { fmtInt, fmtMs } from '../../report/format.ts';
 import { cpuCount, parseCpuList, planCpus } from '../../runtime/cpus.ts';
@@ -66,7 +66,7 @@ export async function loadCommand(argv: string[]): Promise<number> {
   const bad = loaderCpus.find((c) => c >= cpuCount());
   if (bad !== undefined) throw new UserError(`--loader-cpus: CPU ${bad} does not exist; this machine has CPUs 0-${cpuCount() - 1}.`, `Pick CPUs from 0-${cpuCount() - 1}.`);
   await pinProcess(process.pid, loaderCpus);
-  const loader = await createLoader(parseLoaderName(values.loader ?? 'harness', '--loader'), loaderCpus);
+  const loader = await createLoader(parseLoaderName(values.loader ?? DEFAULT_LOADER, '--loader'), loaderCpus);
   const interrupt = installInterruptHandler();
   try {
     if (!values.json) console.error(`${loader.name} ${loader.version}${loader.runtime ? ` on ${loader.runtime}` : ''}, CPUs ${loaderCpus.join(',')}: ${rate ? `open loop at ${fmtInt(rate)} req/s` : 'closed loop'}, ${connections} connections${pipelining > 1 ? ` x ${pipelining} pipelined` : ''}, ${durationS} s against ${url}`);

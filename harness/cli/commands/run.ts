@@ -6,10 +6,7 @@ import path from 'node:path';
 import { loadShapeFor, loadUserConfig, parseConfidence, parseConnections, parseDuration, parseList, parsePositiveInt, PROFILES, profileDescription, type UserConfig } from '../../config.ts';
 import { UserError } from '../../errors.ts';
 import { collectEnvironment, gitHead } from '../../env/environment.ts';
-import { createLoader } from '../../load/index.ts';
-import { resolveLoaderRuntime } from '../../load/loader-runtime.ts';
-import { createWsLoader } from '../../load/ws/index.ts';
-import { LOADER_NAMES, parseLoaderName } from '../../load/names.ts';
+import { createLoader, createWsLoaderNamed, DEFAULT_LOADER, DEFAULT_WS_LOADER, LOADER_NAMES, parseLoaderName, parseWsLoaderName, WS_LOADER_NAMES } from '../../load/index.ts';
 import { executeRun } from '../../run/execute.ts';
 import { optionDeclarations, optionFlags, optionPhrases, optionsHelp, resolveOptions } from '../../run/options.ts';
 import { plannedSeconds, servicesNeeded } from '../../run/plan.ts';
@@ -59,6 +56,7 @@ Options:
   --confidence LEVEL    the claims' anytime-valid intervals, e.g. 95% (default) or 0.99
   --loader NAME         ${LOADER_NAMES.join(', ')} (default harness: the harness's own loader, one
                         worker per loader CPU, run by Bun from npm where it runs)
+  --ws-loader NAME      the WebSocket scenarios' loader: ${WS_LOADER_NAMES.join(', ')} (default ${DEFAULT_WS_LOADER})
   --rate R              open loop: every HTTP trial sends R requests/s in total, latency from each
                         request's intended send time (default: closed loop, as TechEmpower)
 ${optionsHelp(OPTIONS).join('\n')}
@@ -87,6 +85,7 @@ const RUN_FLAGS = {
   budget: { type: 'string' },
   confidence: { type: 'string' },
   loader: { type: 'string' },
+  'ws-loader': { type: 'string' },
   rate: { type: 'string' },
   'target-cpus': { type: 'string' },
   'loader-cpus': { type: 'string' },
@@ -121,7 +120,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     ...(values.rate !== undefined && { rate: parsePositiveInt(values.rate, '--rate') }),
   };
   const options = resolveOptions(OPTIONS, profile, { config: config.options, configFile, flags: values as Record<string, string | undefined> });
-  const loaderName = values.loader !== undefined ? parseLoaderName(values.loader, '--loader') : (config.loader ?? 'harness');
+  const loaderName = values.loader !== undefined ? parseLoaderName(values.loader, '--loader') : parseLoaderName(config.loader ?? DEFAULT_LOADER, `loader in ${path.relative(process.cwd(), configFile)}`);
+  const wsLoaderName = values['ws-loader'] !== undefined ? parseWsLoaderName(values['ws-loader'], '--ws-loader') : parseWsLoaderName(config.wsLoader ?? DEFAULT_WS_LOADER, `wsLoader in ${path.relative(process.cwd(), configFile)}`);
   const load = loadShapeFor(profile, overrides);
   const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets !== undefined ? parseList(values.targets) : config.targets, 'target', '--targets');
   const scenarios = selectByName(allScenarios, (s) => s.name, values.scenarios !== undefined ? parseList(values.scenarios) : config.scenarios, 'scenario', '--scenarios');
@@ -146,7 +146,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The run's loaders, made once here and handed to every scenario (ctx.loaders).
   const loaders: RunLoaders = {
     http: await createLoader(loaderName, cpus.loaderCpus),
-    ws: createWsLoader({ cpus: cpus.loaderCpus, runtime: await resolveLoaderRuntime() }),
+    ws: await createWsLoaderNamed(wsLoaderName, cpus.loaderCpus),
   };
   const loader = loaders.http;
   const environment = await collectEnvironment({
