@@ -17,6 +17,7 @@ import { gitHead } from '../env/environment.ts';
 import { UserError } from '../errors.ts';
 import { declaredEnv, PROJECT_ROOT } from '../targets.ts';
 import type { ImageInfo, RunningService, RunningTarget, Runtime, RuntimeCapabilities, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import { dockerRequirements } from './docker-requirements.ts';
 import type { RuntimeModule, RuntimeOptions } from './module.ts';
 import { parseLimit } from './open-files.ts';
 import { freePort } from './ports.ts';
@@ -257,6 +258,7 @@ export const dockerRuntime: RuntimeModule = {
   can: CAN,
   // Preferred by auto where an engine answers: images, and the engine's share of startup, are measured only here.
   auto: { rank: 1, available: async () => (await findEngine()) !== null },
+  requirements: dockerRequirements,
   async create(options) {
     const engine = await requireEngine();
     return { runtime: new DockerRuntime(engine, { ...options, gitCommit: options.gitCommit ?? (await gitHead(PROJECT_ROOT)) }), engine };

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { UserError } from '../errors.ts';
 import { declaredEnv } from '../targets.ts';
 import type { OpenFilesLimit, RunningService, RunningTarget, Runtime, RuntimeCapabilities, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import { localRequirements } from './local-requirements.ts';
 import { LogBuffer } from './log-buffer.ts';
 import type { RuntimeModule, RuntimeOptions } from './module.ts';
 import { freePort } from './ports.ts';
@@ -234,6 +235,7 @@ export const localRuntime: RuntimeModule = {
   can: CAN,
   // Auto's fallback: it needs no engine.
   auto: { rank: 0, available: async () => true },
+  requirements: localRequirements,
   async create(options) {
     return { runtime: new LocalRuntime(options), engine: null };
   },

@@ -2,6 +2,7 @@
 // to make it. A new runtime is a file that exports one of these plus one line in the registry.
 import type { Engine } from '../docker/engine.ts';
 import type { Runtime, RuntimeCapabilities, RuntimeName } from '../types.ts';
+import type { Requirement } from './requirements.ts';
 
 /** Options a run hands to whichever runtime it makes; a runtime ignores those it has no use for. */
 export interface RuntimeOptions {
@@ -31,6 +32,8 @@ export interface RuntimeModule {
   can: RuntimeCapabilities;
   /** For `--runtime auto`, which takes the highest-ranked runtime available here; absent: auto never picks it. */
   auto?: { rank: number; available(): Promise<boolean> };
+  /** What it needs on this machine, checked (for `bench doctor`); a `required` one missing means it cannot run here. */
+  requirements(): Promise<Requirement[]>;
   /** Makes the runtime; throws a UserError saying what to install when it cannot run here. */
   create(options: RuntimeOptions): Promise<CreatedRuntime>;
 }

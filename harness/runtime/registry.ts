@@ -24,6 +24,15 @@ const allowed = () => `Allowed values: ${RUNTIME_CHOICES.join(', ')}.`;
 /** The runtimes auto may pick, the one it prefers first. */
 const autoOrder = () => RUNTIMES.filter((r) => r.auto).sort((a, b) => b.auto!.rank - a.auto!.rank);
 
+/** Every registered runtime, in --help's order. */
+export const runtimeModules = (): readonly RuntimeModule[] => RUNTIMES;
+
+/** The runtime auto would pick here, or null when none can run. */
+export async function autoChoice(): Promise<RuntimeModule | null> {
+  for (const r of autoOrder()) if (await r.auto!.available()) return r;
+  return null;
+}
+
 /** The module of a registered runtime; throws a UserError listing the registered ones. */
 export function runtimeModule(name: RuntimeName): RuntimeModule {
   const found = RUNTIMES.find((r) => r.name === name);
@@ -46,8 +55,7 @@ export function runtimeChoicesHelp(): string {
 /** The runtime `choice` names (a registered name, or auto), made with `options`. */
 export async function createRuntime(choice: RuntimeName, options: RuntimeOptions = {}): Promise<CreatedRuntime> {
   if (choice !== AUTO) return runtimeModule(parseRuntimeChoice(choice)).create(options);
-  for (const r of autoOrder()) {
-    if (await r.auto!.available()) return r.create(options);
-  }
+  const picked = await autoChoice();
+  if (picked) return picked.create(options);
   throw new UserError('--runtime auto: no runtime can run on this machine.', `Run \`npm run bench -- doctor\` to see what each needs. ${allowed()}`);
 }

@@ -52,6 +52,16 @@ describe('runtime registry', () => {
     expect(runtimeModule('docker').can).toEqual({ unit: 'container', images: true, startupSplit: true, processTree: true });
   });
 
+  it("lists each runtime's own requirements for doctor: the docker runtime's engine is required, and missing here", async () => {
+    const docker = await runtimeModule('docker').requirements();
+    const engine = docker.find((r) => r.what === 'container engine');
+    expect(engine).toMatchObject({ ok: false, required: true });
+    expect(engine!.fix).toBeTruthy();
+    const local = await runtimeModule('local').requirements();
+    expect(local.map((r) => r.what)).toEqual(expect.arrayContaining(['npm', 'taskset']));
+    expect(local.some((r) => r.what === 'container engine')).toBe(false);
+  });
+
   it('makes the local runtime for auto where no engine answers', async () => {
     const { runtime, engine } = await createRuntime('auto', { logDir: '/tmp' });
     expect(runtime.name).toBe('local');
