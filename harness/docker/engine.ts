@@ -62,11 +62,21 @@ async function probe(socket: string): Promise<Engine | null> {
 }
 
 let ownService: ChildProcess | null = null;
+/** The folder of the own service's socket: removed with the service, so that no run leaves one in /tmp. */
+let ownDir: string | null = null;
+
+function endOwnService(): void {
+  ownService?.kill('SIGTERM');
+  ownService = null;
+  if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
+  ownDir = null;
+}
 
 async function startPodmanService(): Promise<Engine | null> {
   const which = await execa('podman', ['--version'], { reject: false });
   if (which.exitCode !== 0) return null;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-podman-'));
+  ownDir = dir;
   const socket = `unix://${path.join(dir, 'podman.sock')}`;
   // cwd '/': conmon inherits the service's working directory and fails every container start
   // ("write child: broken pipe") once that directory is deleted, e.g. a removed clone.
@@ -75,14 +85,13 @@ async function startPodmanService(): Promise<Engine | null> {
   // The service must not keep the harness alive once its work is done (a run would never exit);
   // it is stopped when the harness exits.
   ownService.unref();
-  process.once('exit', () => ownService?.kill('SIGTERM'));
+  process.once('exit', endOwnService);
   for (let i = 0; i < 50; i++) {
     const engine = await probe(socket);
     if (engine) return { ...engine, owned: true };
     await sleep(200);
   }
-  ownService.kill('SIGTERM');
-  ownService = null;
+  endOwnService();
   return null;
 }
 
@@ -114,8 +123,7 @@ export async function requireEngine(): Promise<Engine> {
 
 /** Stops the Podman API service the harness started, if any. */
 export function stopOwnService(): void {
-  ownService?.kill('SIGTERM');
-  ownService = null;
+  endOwnService();
 }
 
 export interface ExecResult {
