@@ -21,7 +21,7 @@ const commands: Record<string, { run: (argv: string[]) => Promise<number>; help:
   list: { run: listCommand, help: listHelp, summary: 'targets, their endpoints, scenarios and profiles' },
   load: { run: loadCommand, help: loadHelp, summary: "one trial of a load generator against any URL (the harness's loader on your server)" },
   chart: { run: chartCommand, help: chartHelp, summary: 'regenerate the reports and charts of a run from its results.json' },
-  compare: { run: compareCommand, help: compareHelp, summary: 'compare two runs metric by metric; exit 1 on a significant regression (for CI)' },
+  compare: { run: compareCommand, help: compareHelp, summary: 'compare two runs, or two targets of one run pair by pair (--base node@main --head node); exit 1 on a significant regression (for CI)' },
   claims: { run: claimsCommand, help: claimsHelp, summary: 'judge the claims on several runs of one machine: a verdict stands when every run agrees' },
   merge: { run: mergeCommand, help: mergeHelp, summary: 'one run made of several parts of one commit and machine (a run longer than one sitting)' },
   doctor: { run: doctorCommand, help: doctorHelp, summary: 'what this machine has for each runtime, and how to fix what is missing' },

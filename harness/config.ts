@@ -61,7 +61,10 @@ export function profileDescription(profile: ProfileName, phrases: string[] = [])
 
 /** What bench.config.ts may set; the CLI flags override it. */
 export const userConfigSchema = z.strictObject({
+  /** Targets by name, each optionally @version (`node@25`, `django@HEAD~3`). */
   targets: z.array(z.string()).optional(),
+  /** A matrix of versions: each target named here runs in each of its versions ({ node: ['24', '25'] }). */
+  versions: z.record(z.string(), z.union([z.string(), z.array(z.string()).min(1)]).transform((v) => (Array.isArray(v) ? v : v.split(',')))).optional(),
   scenarios: z.array(z.string()).optional(),
   profile: z.enum(['quick', 'full']).optional(),
   /** A registered runtime or auto: checked against harness/runtime/registry.ts by the run (config names no runtime). */

@@ -12,8 +12,9 @@ export type Endpoint = z.infer<typeof endpointSchema>;
 
 /** targets/<name>/target.json: a declaration, no benchmark logic. */
 export const databaseDeclarationSchema = z.strictObject({
-  /** Database connections each worker process (or Deno isolate) holds at most; handed to the target as DB_POOL_SIZE. */
-  poolPerWorker: z.number().int().min(1),
+  /** Database connections each worker process (or Deno isolate) holds at most; handed to the target as DB_POOL_SIZE.
+   * null: no bound of the target's own (Django 4.2 under ASGI opens one per request in progress). */
+  poolPerWorker: z.number().int().min(1).nullable(),
   /** How the connections are handled (pool, persistent connections, threads), in a sentence. */
   connections: z.string(),
 });
@@ -28,6 +29,32 @@ export const websocketDeclarationSchema = z.strictObject({
   /** Set when the target speaks Socket.IO's protocol instead of plain WebSocket messages: its path
    * (e.g. "/socket.io/") and the namespace serving each contract endpoint ({"/ws/echo": "/echo", ...}). */
   socketio: z.strictObject({ path: z.string(), namespaces: z.record(z.string(), z.string()) }).optional(),
+});
+
+/** A Python version range in the form pip writes them, of bounds only: ">=3.12", ">=3.8,<3.13". */
+export const pythonRangeSchema = z
+  .string()
+  .regex(/^\s*(>=|<=|<|>)\s*\d+\.\d+\s*(,\s*(>=|<=|<|>)\s*\d+\.\d+\s*)*$/, 'bounds such as ">=3.12" or ">=3.8,<3.13"');
+
+/** One version a target offers. */
+export const targetVersionOfferSchema = z.strictObject({
+  /** A folder (relative to the project folder) whose files replace the project's own for this
+   * version: its pins (package.json and package-lock.json, requirements.txt). Without it the
+   * project folder as committed is this version. */
+  overlay: z.string().optional(),
+  /** The Python versions this version runs on (Django 6 needs >= 3.12): a runtime that has none
+   * skips it and says which runtime has one. */
+  python: pythonRangeSchema.optional(),
+  /** What it is, in a few words, for `list` and the report. */
+  about: z.string(),
+  /** How this version holds its database connections, where it differs from the target's. */
+  database: databaseDeclarationSchema.optional(),
+});
+
+export const targetVersionsSchema = z.strictObject({
+  /** The version a bare name runs: the first of these the runtime can supply. */
+  default: z.union([z.string(), z.array(z.string()).min(1)]).transform((d) => (Array.isArray(d) ? d : [d])),
+  offers: z.record(z.string().regex(/^[0-9][0-9A-Za-z.]*$/, 'a release such as 25 or 5.2'), targetVersionOfferSchema),
 });
 
 export const targetDeclarationSchema = z.strictObject({
@@ -48,6 +75,9 @@ export const targetDeclarationSchema = z.strictObject({
   database: databaseDeclarationSchema.optional(),
   /** How a target with WebSocket endpoints serves them and carries broadcasts (shown in the report). */
   websocket: websocketDeclarationSchema.optional(),
+  /** The versions the target can be built with (`--targets node@25`, `--versions node=24,25`): see
+   * targets/CONTRACT.md. Without it the folder as committed is the one version. */
+  versions: targetVersionsSchema.optional(),
   local: z.strictObject({
     /** What the host must provide to prepare the target: python (>= 3.10 with venv) or node (npm). */
     toolchain: z.enum(['python', 'node']),
@@ -214,6 +244,24 @@ export const targetInfoSchema = z.object({
   versions: z.record(z.string(), z.string()),
   database: databaseDeclarationSchema.optional(),
   websocket: websocketDeclarationSchema.optional(),
+  /** The target's own name without a version (`node` for `node@25`); absent in runs before versions. */
+  family: z.string().optional(),
+  /** Which version of the target this is: an offered release or a git revision of its folder. */
+  version: z
+    .object({
+      key: z.string(),
+      kind: z.enum(['offered', 'revision']),
+      /** A revision's commit. */
+      commit: z.string().optional(),
+      /** What the offer says it is (target.json), or the revision's subject line. */
+      about: z.string().optional(),
+      /** True when a bare name runs this version on this run's runtime. */
+      isDefault: z.boolean(),
+    })
+    .optional(),
+  /** Other names of the same build in this run: `node` for `node@24` where 24 is the default, and
+   * `node@24` for `node`. Claims name targets; an alias finds them. */
+  aliases: z.array(z.string()).optional(),
 });
 export type TargetInfo = z.infer<typeof targetInfoSchema>;
 

@@ -56,5 +56,6 @@ export function selectByName<T>(all: T[], nameOf: (item: T) => string, wanted: s
 /** Environment the harness hands every target besides HOST, PORT, WORKERS and the services' own:
  * the connection count a database target declared (so the figure in results.json is the one used). */
 export function declaredEnv(target: Target): Record<string, string> {
-  return target.decl.database ? { DB_POOL_SIZE: String(target.decl.database.poolPerWorker) } : {};
+  const pool = target.decl.database?.poolPerWorker;
+  return pool ? { DB_POOL_SIZE: String(pool) } : {};
 }

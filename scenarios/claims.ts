@@ -2,7 +2,13 @@
 // machine (absolute figures depend on hardware and are shown, never judged across machines), taken
 // pair by pair from samples of the two targets measured next to each other.
 // `band` is the range of the ratio that counts as "what the article says", its own spread widened
-// by the tolerance that "~" allows.
+// by the tolerance that "~" allows; a band open above ([1.05, Infinity]) is a direction with a least
+// margin, for the article's words without a figure ("faster", "closed the gap").
+//
+// A claim names its targets as the article does (`node`, `django`) or by version (`node@25`,
+// `django@5.2`, see targets/CONTRACT.md): a run's target answers to its own name and its aliases (a
+// matrix's `node@24` is also `node` where 24 is the default), see harness/claims/target-names.ts. A
+// claim whose targets a run did not measure is "not measured" in it, and no rounds wait for it.
 export interface Claim {
   id: string;
   /** The article's own words. */
@@ -53,6 +59,38 @@ const DENO_WHY = 'Deno, which the article puts in one column with Node.js ("Node
 
 const WSGI_BESIDE = { denominator: 'django-wsgi', why: 'Django as TechEmpower and most deployments run it (gunicorn, WSGI, sync views)' };
 
+/**
+ * The article's JSON throughput, Node.js over Django: 1.2M/880k = 1.36 .. 1.3M/850k = 1.53, widened by
+ * 10%. The json-throughput claim and the article's own table (Node.js 24 LTS against Django 6.0) both
+ * read it.
+ */
+const JSON_THROUGHPUT_BAND: [number, number] = [1.23, 1.68];
+
+/**
+ * A release faster than another "by a margin that noise cannot give": at least 5% (the threshold
+ * `compare` uses for a real change), with no upper end since the article gives no figure. The
+ * anytime-valid interval already keeps noise out; the 5% keeps a change too small to matter from
+ * counting as "the latest V8 optimizations".
+ */
+const FASTER_RELEASE_BAND: [number, number] = [1.05, Number.POSITIVE_INFINITY];
+
+/**
+ * "Significantly closed the historical performance gap": the gap node/django shrinks by at least a
+ * fifth, gap(4.2) / gap(5.2) >= 1 / (1 - 0.2) = 1.25. Measured in one run with node, django@4.2 and
+ * django@5.2 interleaved, each round's node trial is the same in both gaps, so pair by pair
+ * (node/django@4.2) / (node/django@5.2) = django@5.2 / django@4.2: node cancels, and the claim is
+ * judged on that ratio (node need not even run). A fifth, because "significantly" says more than
+ * a change beyond noise (5%, as compare takes it) and the article gives no figure; no upper end.
+ */
+const GAP_CLOSED_BAND: [number, number] = [1.25, Number.POSITIVE_INFINITY];
+
+/**
+ * "Stronger after Django 6.0 async ORM improvements": at least 10% more database requests/s than 5.2,
+ * twice the 5% that counts as a real change in `compare`, since "stronger" claims a gain a user
+ * would notice, and less than the fifth of "significantly closed"; no upper end.
+ */
+const STRONGER_ORM_BAND: [number, number] = [1.1, Number.POSITIVE_INFINITY];
+
 export const CLAIMS: Claim[] = [
   {
     id: 'json-throughput',
@@ -66,7 +104,7 @@ export const CLAIMS: Claim[] = [
     denominator: 'django',
     expectedRatio: 1.43,
     // 1.2M/880k = 1.36 .. 1.3M/850k = 1.53, widened by 10%.
-    band: [1.23, 1.68],
+    band: JSON_THROUGHPUT_BAND,
     articleFigures: 'Django ~850-880k req/s, Node.js ~1.2-1.3M req/s',
   },
   {
@@ -219,6 +257,83 @@ export const CLAIMS: Claim[] = [
     denominator: 'node',
     expectedRatio: 1,
     articleFigures: 'Node.js / Deno ~1.3M+ req/s (one column)',
+  },
+
+  // Claims about releases: each version of a target is its own target in a run (`--versions
+  // node=24,25,26 django=4.2,5.2,6.1`), measured side by side, so a release's gain is a ratio taken
+  // pair by pair like any other. A run without those versions leaves these "not measured".
+  {
+    id: 'node25-over-node24',
+    short: 'Node.js 25 out-serves 24 on JSON',
+    beside: [
+      {
+        numerator: 'node@26',
+        why: 'Node.js 26, the release after 25 with a newer V8 still: the article\'s reasoning ("the latest V8 engine optimizations") asked of it, on the same band (the article says nothing of 26)',
+      },
+    ],
+    quote: 'Node.js 25 (October 2025, Current release) delivers 1.2M+ JSON responses/second with the latest V8 engine optimizations. Node.js 24 entered LTS in October 2025 and is recommended for production.',
+    prediction: 'Node.js 25 serves more JSON requests/s than Node.js 24 LTS by a margin that noise cannot give (at least 5% more: its "latest V8 engine optimizations").',
+    scenario: 'json',
+    figure: 'best-rps',
+    numerator: 'node@25',
+    denominator: 'node@24',
+    // A direction, not a figure: the article gives 25 "1.2M+" and no figure for 24 (its table puts
+    // Node.js 24.12 at ~1.3M+). Faster by at least 5%: see FASTER_RELEASE_BAND.
+    expectedRatio: 1.1,
+    band: FASTER_RELEASE_BAND,
+    articleFigures: 'Node.js 25 1.2M+ JSON responses/s; no figure for 24',
+  },
+  {
+    id: 'django52-closes-gap-json',
+    short: "Django 5.2's ASGI closed the gap (JSON)",
+    beside: [
+      { numerator: 'django@6.0', why: 'Django 6.0, whose "continued ASGI improvements" keep the gap at least as closed: the same shrink against 4.2' },
+      { numerator: 'django@6.1', why: 'Django 6.1, the newest 6.x: the same shrink against 4.2' },
+    ],
+    quote: 'Django ASGI optimization in 5.2 significantly closed the historical performance gap.',
+    prediction:
+      "Django 5.2's gap to Node.js on JSON throughput (node/django, async views on ASGI) is at least a fifth smaller than Django 4.2 LTS's: (node/django@4.2) / (node/django@5.2) = django@5.2/django@4.2 >= 1.25, measured in one run.",
+    scenario: 'json',
+    figure: 'best-rps',
+    // (node/django@4.2) / (node/django@5.2), pair by pair, is django@5.2/django@4.2: see GAP_CLOSED_BAND.
+    numerator: 'django@5.2',
+    denominator: 'django@4.2',
+    expectedRatio: 1.25,
+    band: GAP_CLOSED_BAND,
+    articleFigures: 'no figure: "significantly closed the historical performance gap"',
+  },
+  {
+    id: 'django60-async-orm-db',
+    short: "Django 6.0's async ORM is stronger (db)",
+    beside: [{ numerator: 'django@6.1', why: "Django 6.1, the newest 6.x, which keeps 6.0's async ORM: the same gain over 5.2" }],
+    quote: 'DRF / Ninja: Stronger after Django 6.0 async ORM improvements, but still heavy for Lambdas.',
+    prediction: 'Django 6.0 (async views, async ORM) serves at least 10% more single-row database requests/s than Django 5.2 LTS, measured in one run (the gap node/django shrinks by the same factor).',
+    scenario: 'db',
+    figure: 'best-rps',
+    numerator: 'django@6.0',
+    denominator: 'django@5.2',
+    // "Stronger", without a figure: see STRONGER_ORM_BAND.
+    expectedRatio: 1.1,
+    band: STRONGER_ORM_BAND,
+    articleFigures: 'no figure: "stronger after Django 6.0 async ORM improvements"',
+  },
+  {
+    id: 'article-table-json',
+    short: "The article's table: Node.js 24 vs Django 6.0",
+    beside: [{ numerator: 'deno@2.6', why: 'Deno 2.6, the other half of the table\'s "Node.js 24.12 LTS + Deno 2.6" column, on the same band' }],
+    quote: '| Release | Django 6.0.1 (Python 3.14) | Node.js 24.12 LTS + Deno 2.6 |  and  | JSON/sec | ~880k reqs (TechEmpower R23) | ~1.3M+ reqs (TechEmpower R23) |',
+    // Python 3.14 only where the runtime has it (an official python:3.14-slim base): Django 6.0 runs
+    // on the newest Python the runtime can supply, and each side's detail (and the report's targets
+    // table) names the Python it ran on, from the running server's own version report.
+    prediction:
+      "The article's table as configured: Node.js 24 LTS serves ~1.4x the JSON requests/s of Django 6.0 (on the newest Python the runtime has; the article's is 3.14, the side's detail says which ran), the json-throughput band.",
+    scenario: 'json',
+    figure: 'best-rps',
+    numerator: 'node@24',
+    denominator: 'django@6.0',
+    expectedRatio: 1.43,
+    band: JSON_THROUGHPUT_BAND,
+    articleFigures: 'Django 6.0.1 (Python 3.14) ~880k req/s, Node.js 24.12 LTS + Deno 2.6 ~1.3M+ req/s',
   },
 ];
 

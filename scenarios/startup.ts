@@ -162,8 +162,8 @@ const startupKind: ResultKind<StartupResult> = {
     ];
   },
   series: (r) => [
-    { metric: 'time to first 200', unit: 'ms', higherIsBetter: false, samples: r.starts.map((s) => s.readyMs) },
-    ...(isDecomposed(r) && r.mode === 'container' ? [{ metric: 'application start', unit: 'ms', higherIsBetter: false, samples: r.starts.map((s) => s.appMs!) }] : []),
+    { metric: 'time to first 200', unit: 'ms', higherIsBetter: false, samples: r.starts.map((s) => s.readyMs), pairKeys: r.starts.map((s) => `round ${s.round}`) },
+    ...(isDecomposed(r) && r.mode === 'container' ? [{ metric: 'application start', unit: 'ms', higherIsBetter: false, samples: r.starts.map((s) => s.appMs!), pairKeys: r.starts.map((s) => `round ${s.round}`) }] : []),
   ],
   figureNames: ['ready-ms'],
   figure(name, r) {

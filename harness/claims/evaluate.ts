@@ -5,11 +5,13 @@
 // stopped at the budget, held back by a limit of the machine) and one line saying why. Paired ratios
 // get an anytime-valid confidence sequence, so the rounds may stop as soon as a claim is decided, and
 // the pairs of several runs of one machine may be pooled. It reads figures through the scenarios'
-// result kinds and names no scenario.
+// result kinds and names no scenario. A claim's target (`node`, `node@24`) is the run's target of that
+// name or alias (target-names.ts): `node` is `node@24` in a matrix run whose default is 24.
 import { median as medianOf } from 'simple-statistics';
 import { CLAIMS, withBeside, type Claim } from '../../scenarios/claims.ts';
 import { againstMachine } from './against-machine.ts';
 import { atCommonLevel } from './levels.ts';
+import { runHas, runNameOf } from './target-names.ts';
 import { kindOf } from '../results/scenario-kinds.ts';
 import { fmtRatio } from '../report/format.ts';
 import { earliestDecisionPairs, lag1Autocorrelation, pairedRatioSequence } from '../stats/confseq.ts';
@@ -102,11 +104,24 @@ export function figureOf(m: Measurement | undefined, claim: Claim, target: strin
   return typeof figure === 'string' ? `${target}: ${figure}` : figure;
 }
 
-/** One side of a claim; its detail names the deployment (server) the figure comes from. */
+/**
+ * A versioned target's own version and its language's, as its running server reported them
+ * ("django 6.0.1, python 3.13.5"), for a side's detail; '' for targets of runs before versions.
+ */
+export function versionWords(target: string, results: RunResults): string {
+  const t = results.targets[target];
+  if (!t?.version) return '';
+  const family = t.family ?? target.split('@')[0]!;
+  const words = [...new Set([family, t.language])].flatMap((k) => (t.versions[k] ? [`${k} ${t.versions[k]}`] : []));
+  return words.join(', ');
+}
+
+/** One side of a claim (`target` is the run's name); its detail names the deployment (server) the figure comes from, and a versioned target's versions. */
 export const toSide = (target: string, f: Figure, results: RunResults): Side => {
   const values = f.samples.map((s) => s.value);
   const server = results.targets[target]?.server;
-  return { target, samples: values, value: median(values), unit: f.unit, detail: `${server ? `${server}; ` : ''}${f.detail}, ${results.runtime}`, lowerBound: f.lowerBound, ...(f.limit && { limit: f.limit }) };
+  const versions = versionWords(target, results);
+  return { target, samples: values, value: median(values), unit: f.unit, detail: `${server ? `${server}; ` : ''}${versions ? `${versions}; ` : ''}${f.detail}, ${results.runtime}`, lowerBound: f.lowerBound, ...(f.limit && { limit: f.limit }) };
 };
 
 /** The two figures of a claim in one run; `run` prefixes the pair keys when runs are pooled. */
@@ -168,7 +183,7 @@ function describe(claim: Claim, r: ClaimRatio): string {
         : r.ci.method === 'confidence-sequence'
           ? `${formatLevel(r.ci.level)} anytime-valid interval ${fmtRatio(r.ci.lo)}-${Number.isFinite(r.ci.hi) ? fmtRatio(r.ci.hi) : '∞'}, median of ${r.n} paired ratio${r.n === 1 ? '' : 's'}`
           : `${formatLevel(r.ci.level)} interval ${fmtRatio(r.ci.lo)}-${fmtRatio(r.ci.hi)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratios` : 'unpaired samples'}`;
-  const against = claim.band ? ` against the article's ${fmtRatio(claim.band[0])}-${fmtRatio(claim.band[1])}` : '';
+  const against = claim.band ? ` against the article's ${Number.isFinite(claim.band[1]) ? `${fmtRatio(claim.band[0])}-${fmtRatio(claim.band[1])}` : `${fmtRatio(claim.band[0])} or more`}` : '';
   return `${claim.numerator}/${claim.denominator} = ${fmtRatio(r.value)} (${interval})${against}`;
 }
 
@@ -298,33 +313,35 @@ export function evaluateClaims(input: RunResults | RunResults[], claims: Claim[]
   const confidence = Math.max(...runs.map(confidenceOf));
   const machine = `${first.environment.cpuModel}, ${first.environment.cores} cores (${first.environment.hostname})`;
   const pooled = runs.length > 1;
-  // A beside entry shows only where its targets were part of a run.
+  // A beside entry shows only where its targets were part of a run (by name or by an alias).
   const shown = withBeside(claims)
     .filter((c) => !options.scenario || c.scenario === options.scenario)
-    .filter((c) => !c.besideOf || runs.some((r) => c.numerator in r.targets && c.denominator in r.targets));
+    .filter((c) => !c.besideOf || runs.some((r) => runHas(r, c.numerator) && runHas(r, c.denominator)));
   return shown.map((claim): ClaimVerdict => {
     const notMeasured = (reason: string): ClaimVerdict => ({ claim, verdict: 'inconclusive', reason: `not measured: ${reason}`, decision: { how: 'not-measured', pairs: 0, text: 'not measured' }, machine });
     const ran = runs.map((r) => ({ run: r, ms: r.measurements.filter((m) => m.scenario === claim.scenario) }));
     if (ran.every((x) => x.ms.length === 0)) return notMeasured(`the \`${claim.scenario}\` scenario did not run`);
     const figures = ran.map(({ run, ms }) => {
+      // The run's names for the claim's targets: `node` is `node@24` in a matrix run whose default is 24.
+      const names = { num: runNameOf(run, claim.numerator), den: runNameOf(run, claim.denominator) };
       const find = (target: string) => ms.find((m) => m.target === target);
-      return { run, num: figureOf(find(claim.numerator), claim, claim.numerator, run, options.partial), den: figureOf(find(claim.denominator), claim, claim.denominator, run, options.partial) };
+      return { run, names, num: figureOf(find(names.num), claim, names.num, run, options.partial), den: figureOf(find(names.den), claim, names.den, run, options.partial) };
     });
     if (claim.against === 'machine-memory') {
       // An extrapolation is not pooled: each run's is shown on its own (the newest here).
       const last = figures.at(-1)!;
-      return againstMachine(claim, typeof last.num === 'string' ? last.num : toSide(claim.numerator, last.num, last.run), last.num, last.run, machine);
+      return againstMachine(claim, typeof last.num === 'string' ? last.num : toSide(last.names.num, last.num, last.run), last.num, last.run, machine);
     }
     // Figures read at levels (memory at held clients) are judged at the highest level both reached.
     const leveled = figures.map((f) => (typeof f.num === 'string' || typeof f.den === 'string' ? f : { ...f, ...atCommonLevel(f.num, f.den) }));
-    const usable = leveled.filter((f): f is { run: RunResults; num: Figure; den: Figure } => typeof f.num !== 'string' && typeof f.den !== 'string');
+    const usable = leveled.filter((f): f is { run: RunResults; names: { num: string; den: string }; num: Figure; den: Figure } => typeof f.num !== 'string' && typeof f.den !== 'string');
     if (usable.length === 0) {
       const why = leveled.flatMap((f) => [f.num, f.den].filter((x): x is string => typeof x === 'string'));
       return notMeasured([...new Set(why)].join('; '));
     }
     const j = judgePooled(claim, usable.map((f) => ({ num: f.num, den: f.den, ...(pooled && { run: f.run.runId }) })), confidence);
-    const side = (target: string, pick: (f: (typeof usable)[number]) => Figure): Side => {
-      const one = toSide(target, pick(usable[0]!), usable[0]!.run);
+    const side = (which: 'num' | 'den', pick: (f: (typeof usable)[number]) => Figure): Side => {
+      const one = toSide(usable[0]!.names[which], pick(usable[0]!), usable[0]!.run);
       if (!pooled) return one;
       const samples = usable.flatMap((f) => pick(f).samples.map((s) => s.value));
       return { ...one, samples, value: median(samples), detail: `${usable.length} runs pooled; ${one.detail}` };
@@ -336,10 +353,10 @@ export function evaluateClaims(input: RunResults | RunResults[], claims: Claim[]
       reason: j.reason + (auto?.flagged ? `; the paired log-ratios are autocorrelated (lag 1: ${auto.lag1.toFixed(2)}), so the pairs are not independent samples and the interval is optimistic` : ''),
       decision: decisionOf(j, usable.map((f) => f.run.rounds?.[claim.scenario]), usable.length),
       ratio: j.ratio,
-      numerator: side(claim.numerator, (f) => f.num),
-      denominator: side(claim.denominator, (f) => f.den),
+      numerator: side('num', (f) => f.num),
+      denominator: side('den', (f) => f.den),
       ...(auto && { autocorrelation: auto }),
-      source: `results.json: ${claim.scenario}/${claim.numerator} and ${claim.scenario}/${claim.denominator}`,
+      source: `results.json: ${claim.scenario}/${usable[0]!.names.num} and ${claim.scenario}/${usable[0]!.names.den}`,
       machine,
       ...(pooled && { runs: usable.map((f) => f.run.runId) }),
     };

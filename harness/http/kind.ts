@@ -235,10 +235,13 @@ export function httpResultKind(o: HttpKindOptions): ResultKind<HttpResult> {
     },
 
     series(r): Series[] {
-      return byLevel(r.trials).flatMap((g) => [
-        { metric: `req/s @${g.label}`, unit: 'req/s', higherIsBetter: true, samples: g.trials.map((t) => t.rps) },
-        { metric: `p99 latency @${g.label}`, unit: 'ms', higherIsBetter: false, samples: g.trials.map((t) => t.latencyMs.p99) },
-      ]);
+      return byLevel(r.trials).flatMap((g) => {
+        const pairKeys = r.schedule === 'interleaved' ? g.trials.map((t) => `${t.phase ?? 'sweep'} round ${t.round}`) : undefined;
+        return [
+          { metric: `req/s @${g.label}`, unit: 'req/s', higherIsBetter: true, samples: g.trials.map((t) => t.rps), ...(pairKeys && { pairKeys }) },
+          { metric: `p99 latency @${g.label}`, unit: 'ms', higherIsBetter: false, samples: g.trials.map((t) => t.latencyMs.p99), ...(pairKeys && { pairKeys }) },
+        ];
+      });
     },
 
     figureNames: ['best-rps'],

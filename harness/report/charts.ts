@@ -9,17 +9,21 @@ import { kindOf } from '../results/scenario-kinds.ts';
 import type { ChartSpec, RunResults } from '../types.ts';
 import { claimsForestChart } from './claims-chart.ts';
 import { byScenario, evaluateClaims } from './sections.ts';
+import { orderChartTargets } from './target-order.ts';
 
 export interface ScenarioChart extends ChartSpec {
   /** null for the claims' chart, which spans every scenario. */
   scenario: string | null;
 }
 
-/** Every chart of a run, the claims' first (it opens the report), so that `bench chart` redraws them all. */
+/**
+ * Every chart of a run, the claims' first (it opens the report), so that `bench chart` redraws them
+ * all. A scenario's chart lists the versions of a target together, in release order (target-order.ts).
+ */
 export function chartSpecs(results: RunResults): ScenarioChart[] {
   const scenarios = byScenario(results).flatMap(({ scenario, measurements }) => {
     const ok = measurements.filter((m) => m.status === 'ok' && m.result !== undefined);
-    return (kindOf({ scenario })?.charts(ok, results) ?? []).map((c) => ({ ...c, scenario }));
+    return (kindOf({ scenario })?.charts(ok, results) ?? []).map((c) => ({ ...c, ...(c.spec && { spec: orderChartTargets(c.spec, results) }), scenario }));
   });
   return [{ ...claimsForestChart(evaluateClaims(results)), scenario: null }, ...scenarios];
 }

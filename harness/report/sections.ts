@@ -6,6 +6,7 @@ import type { Claim } from '../../scenarios/claims.ts';
 import { kindOf, scenarioOrder } from '../results/scenario-kinds.ts';
 import { formatLevel } from '../stats/intervals.ts';
 import { fmtInterval, fmtGiB, fmtRatio, sideFigure } from './format.ts';
+import { byTargetOrder, hasVersions } from './target-order.ts';
 import type { Measurement, RunResults, Section, Table } from '../types.ts';
 
 export interface ScenarioReport {
@@ -15,9 +16,10 @@ export interface ScenarioReport {
   checks: Table | null;
 }
 
-/** The measurements of a run, by scenario, in the registry's order. */
+/** The measurements of a run, by scenario, in the registry's order; within one, the versions of a target together (target-order.ts). */
 export function byScenario(results: RunResults): { scenario: string; measurements: Measurement[] }[] {
-  return scenarioOrder(results.measurements.map((m) => m.scenario)).map((scenario) => ({ scenario, measurements: results.measurements.filter((m) => m.scenario === scenario) }));
+  const ordered = byTargetOrder(results.measurements, (m) => m.target, results);
+  return scenarioOrder(results.measurements.map((m) => m.scenario)).map((scenario) => ({ scenario, measurements: ordered.filter((m) => m.scenario === scenario) }));
 }
 
 export function scenarioReports(results: RunResults): ScenarioReport[] {
@@ -178,10 +180,33 @@ export function environmentRows(results: RunResults): string[][] {
   ];
 }
 
+type TargetInfo = RunResults['targets'][string];
+
+/** Which version a target is, in words: "25 (Node.js 25, Current)", "24, the default (also named node)", "revision origin/main (3f2a9c1: subject)". */
+export function versionText(t: TargetInfo): string {
+  const v = t.version;
+  const also = t.aliases?.length ? `also named ${t.aliases.join(', ')}` : '';
+  if (!v) return also || '—';
+  const what =
+    v.kind === 'revision'
+      ? `revision ${v.key}${v.commit || v.about ? ` (${[v.commit?.slice(0, 12), v.about].filter(Boolean).join(': ')})` : ''}`
+      : `${v.key}${v.isDefault ? ', the default' : ''}${v.about ? ` (${v.about})` : ''}`;
+  return also ? `${what}; ${also}` : what;
+}
+
 export function targetsTable(results: RunResults): Table {
+  const versions = (t: TargetInfo) => Object.entries(t.versions).map(([k, v]) => `${k} ${v}`).join(', ') || 'versions not read';
+  const targets = byTargetOrder(Object.values(results.targets), (t) => t.name, results);
+  // Runs with versions: which version each target is, beside what its running server reported.
+  if (hasVersions(results)) {
+    return {
+      header: ['target', 'version', 'framework', 'server', 'kind', 'versions (as the running server reported them)'],
+      rows: targets.map((t) => [t.name, versionText(t), t.framework, t.server, t.baseline ? 'baseline' : 'framework', versions(t)]),
+    };
+  }
   return {
     header: ['target', 'framework', 'server', 'kind', 'versions'],
-    rows: Object.values(results.targets).map((t) => [t.name, t.framework, t.server, t.baseline ? 'baseline' : 'framework', Object.entries(t.versions).map(([k, v]) => `${k} ${v}`).join(', ') || 'versions not read']),
+    rows: targets.map((t) => [t.name, t.framework, t.server, t.baseline ? 'baseline' : 'framework', versions(t)]),
   };
 }
 

@@ -207,7 +207,7 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
           maxRounds: claimRounds.max,
           budgetS: claimRounds.budgetS,
           confidence,
-          feeds: claimsResting(scenario.name, names).length > 0,
+          feeds: claimsResting(scenario.name, running.map((r) => r.target)).length > 0,
           open: () => openClaims(store.results, scenario.name, names.filter((n) => !failed.has(n))),
           done: (record) => {
             store.results.rounds = { ...store.results.rounds, [scenario.name]: { minRounds: o.load.trials, maxRounds: Math.max(claimRounds.max, record.minRounds ?? 0), budgetS: claimRounds.budgetS, confidence, ...record } };

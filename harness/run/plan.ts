@@ -1,7 +1,7 @@
 // What a run will do before it does it: which target each scenario measures (and why it skips the
 // others), the services the scenarios need, and the plan's upper bound in seconds.
 import type { LoadShape, ProfileName, Runtime, RuntimeCapabilities, Scenario, ServiceDeclaration, Target } from '../types.ts';
-import { claimsResting } from '../claims/open.ts';
+import { restingTargets } from '../claims/open.ts';
 import { optionsOf, type RunOptions } from './options.ts';
 
 /** Seconds that starting and verifying a target add to a scenario, for the estimate. */
@@ -21,6 +21,7 @@ export const runtimeNeedsInWords = (needs: Scenario['runtimeNeeds'] = []): strin
 
 /** Why a scenario cannot measure a target on a runtime, or null when it can. */
 export function skipReason(scenario: Scenario, target: Target, runtime: RuntimeAbilities): string | null {
+  if (target.cannotRun) return target.cannotRun;
   const missing = scenario.requires.filter((e) => !target.decl.endpoints.includes(e));
   if (missing.length) return `target does not serve ${missing.join(', ')}`;
   const lacking = (scenario.runtimeNeeds ?? []).filter((need) => !runtime.can[need]);
@@ -30,7 +31,7 @@ export function skipReason(scenario: Scenario, target: Target, runtime: RuntimeA
 
 /** A scenario's planned seconds for these targets (its least rounds, its claim rounds up to their budget, and the starts). */
 export function plannedFor(scenario: Scenario, targets: Target[], load: LoadShape, profile: ProfileName, options: RunOptions): number {
-  const claimTargets = new Set(claimsResting(scenario.name, targets.map((t) => t.decl.name)).flatMap((c) => [c.numerator, c.denominator])).size;
+  const claimTargets = restingTargets(scenario.name, targets).size;
   return targets.length ? scenario.plannedSeconds(load, profile, targets.length, claimTargets, optionsOf(scenario, options, profile)) + OVERHEAD_S * targets.length : 0;
 }
 

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import { ensureBase, type BaseKey, type ResolvedBase } from '../docker/bases.ts';
+import { ensureBase, pinnedIn, pythonBaseOffers, type BaseSpec, type ResolvedBase } from '../docker/bases.ts';
 import { buildImage, imageExists } from '../docker/build.ts';
 import { compressedSizes } from '../docker/compressed-size.ts';
 import { ENGINE_FAILED_FIX, runToEnd, startContainer } from '../docker/container.ts';
@@ -16,7 +16,7 @@ import { splitStart } from '../docker/start-split.ts';
 import { gitHead } from '../env/environment.ts';
 import { UserError } from '../errors.ts';
 import { declaredEnv, PROJECT_ROOT } from '../targets.ts';
-import type { ImageInfo, RunningService, RunningTarget, Runtime, RuntimeCapabilities, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import type { ImageInfo, RunningService, RunningTarget, Runtime, RuntimeCapabilities, ServiceDeclaration, StartOptions, Target, PythonOffer } from '../types.ts';
 import { dockerRequirements } from './docker-requirements.ts';
 import type { RuntimeModule, RuntimeOptions } from './module.ts';
 import { parseLimit } from './open-files.ts';
@@ -25,6 +25,9 @@ import { checkTrue, httpOk } from './readiness.ts';
 import { StartedSet } from './started.ts';
 
 const HOST = '127.0.0.1';
+
+/** A version as an image tag allows it ([A-Za-z0-9_.-], 128 at most with the hash). */
+export const imageTagPart = (version: string): string => version.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 80);
 
 export type DockerRuntimeOptions = RuntimeOptions;
 
@@ -64,40 +67,48 @@ export class DockerRuntime implements Runtime {
     return d;
   }
 
-  /** Builds (or finds, by the hash of its context) the image of a target or a service. */
-  private async build(name: string, dir: string, dockerfileRel: string, baseName: BaseKey, what: string, log: (line: string) => void): Promise<Built> {
-    const base = await ensureBase(this.engine, baseName, log, { preferLocal: this.options.preferLocalBases });
-    const baseId = (await this.docker().getImage(base.ref).inspect()).Id;
+  /** Builds (or finds, by the hash of its context) the image of a target or a service. A version's
+   * image is tagged by it (localhost/bench/node:25-<hash>), so versions never share one. */
+  private async build(name: string, dir: string, dockerfileRel: string, base: BaseSpec, what: string, log: (line: string) => void, version?: string): Promise<Built> {
+    const resolved = await ensureBase(this.engine, base, log, { preferLocal: this.options.preferLocalBases });
+    const baseId = (await this.docker().getImage(resolved.ref).inspect()).Id;
     const dockerfile = path.join(PROJECT_ROOT, dockerfileRel);
     const hash = contextHash(dir, dockerfile, baseId);
-    const tag = `localhost/bench/${name}:${hash}`;
+    const tag = `localhost/bench/${name.split('@')[0]}:${version ? `${imageTagPart(version)}-` : ''}${hash}`;
     if (!(await imageExists(this.engine, tag))) {
-      log(`${name}: building ${tag} on ${base.ref} (${base.origin} base)`);
+      log(`${name}: building ${tag} on ${resolved.ref} (${resolved.origin} base)`);
       await buildImage(
         this.engine,
         {
           context: packContext(dir, dockerfile),
           tag,
-          buildargs: { BASE: base.ref },
+          buildargs: { BASE: resolved.ref },
           labels: labels('target', { [LABEL_TARGET]: name, [LABEL_COMMIT]: this.options.gitCommit ?? 'unknown', [LABEL_CONTEXT]: hash }),
           what,
         },
         (line) => log(`${name}: ${line}`),
       );
     }
-    return { tag, base };
+    return { tag, base: resolved };
   }
 
   async prepare(target: Target, log: (line: string) => void): Promise<void> {
     const d = this.dockerDecl(target);
     const name = target.decl.name;
-    this.built.set(name, await this.build(name, target.dir, d.dockerfile, d.base, `the image of target "${name}"`, log));
+    // The base follows the version: the Node.js or Deno its package.json pins, the Python range it needs.
+    const base: BaseSpec = d.base === 'python' ? { key: 'python', python: target.version?.python } : { key: d.base, version: pinnedIn(target.dir, d.base) };
+    const version = target.version && (target.version.kind === 'revision' ? `git-${target.version.commit!.slice(0, 12)}` : target.version.key);
+    this.built.set(name, await this.build(name, target.dir, d.dockerfile, base, `the image of target "${name}"`, log, version));
   }
 
   private builtFor(target: Target): Built {
     const built = this.built.get(target.decl.name);
     if (!built) throw new Error(`target "${target.decl.name}" was not prepared`);
     return built;
+  }
+
+  async pythons(): Promise<PythonOffer[]> {
+    return pythonBaseOffers();
   }
 
   async versions(target: Target): Promise<Record<string, string>> {
@@ -210,7 +221,7 @@ export class DockerRuntime implements Runtime {
   async startService(service: ServiceDeclaration, o: { cpus: number[]; readyTimeoutMs: number; log: (line: string) => void }): Promise<RunningService> {
     const d = service.docker;
     if (!d) throw new UserError(`The ${service.name} service cannot run as a container.`, 'Use --runtime local.');
-    const { tag, base } = await this.build(`service-${service.name}`, serviceContext(d.dockerfile), d.dockerfile, d.base, `the image of service ${service.name}`, o.log);
+    const { tag, base } = await this.build(`service-${service.name}`, serviceContext(d.dockerfile), d.dockerfile, { key: d.base }, `the image of service ${service.name}`, o.log);
     const port = await freePort(HOST);
     const endpoint = { host: HOST, port };
     const startedAt = new Date().toISOString();
@@ -259,6 +270,7 @@ export const dockerRuntime: RuntimeModule = {
   // Preferred by auto where an engine answers: images, and the engine's share of startup, are measured only here.
   auto: { rank: 1, available: async () => (await findEngine()) !== null },
   requirements: dockerRequirements,
+  pythons: async () => pythonBaseOffers(),
   async create(options) {
     const engine = await requireEngine();
     return { runtime: new DockerRuntime(engine, { ...options, gitCommit: options.gitCommit ?? (await gitHead(PROJECT_ROOT)) }), engine };

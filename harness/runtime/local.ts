@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
 import { declaredEnv } from '../targets.ts';
-import type { OpenFilesLimit, RunningService, RunningTarget, Runtime, RuntimeCapabilities, ServiceDeclaration, StartOptions, Target } from '../types.ts';
+import type { OpenFilesLimit, RunningService, RunningTarget, Runtime, RuntimeCapabilities, ServiceDeclaration, StartOptions, Target, PythonOffer } from '../types.ts';
 import { localRequirements } from './local-requirements.ts';
 import { LogBuffer } from './log-buffer.ts';
 import type { RuntimeModule, RuntimeOptions } from './module.ts';
@@ -20,7 +20,12 @@ import { PSS_LABEL, processGroupMembers, processTree, sampleTree } from './proce
 import { registerDir, registerGroup, unregisterDir, unregisterGroup } from './reaper.ts';
 import { checkTrue, httpOk, readyOrStop, type Exit, type Startable } from './readiness.ts';
 import { StartedSet } from './started.ts';
-import { requireTaskset } from './toolchain.ts';
+import { findPythons, requireTaskset } from './toolchain.ts';
+
+/** The host's Pythons, newest first (a version of a target may need a range of them). */
+async function hostPythonOffers(): Promise<PythonOffer[]> {
+  return (await findPythons()).found.map((p) => ({ version: p.version, from: `the host's ${p.name}` }));
+}
 
 const HOST = '127.0.0.1';
 const LOG_TAIL = 30;
@@ -119,6 +124,10 @@ export class LocalRuntime implements Runtime {
 
   prepare(target: Target, log: (line: string) => void): Promise<void> {
     return prepareLocal(target, log);
+  }
+
+  pythons(): Promise<PythonOffer[]> {
+    return hostPythonOffers();
   }
 
   async versions(target: Target): Promise<Record<string, string>> {
@@ -236,6 +245,7 @@ export const localRuntime: RuntimeModule = {
   // Auto's fallback: it needs no engine.
   auto: { rank: 0, available: async () => true },
   requirements: localRequirements,
+  pythons: hostPythonOffers,
   async create(options) {
     return { runtime: new LocalRuntime(options), engine: null };
   },

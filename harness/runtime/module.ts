@@ -1,7 +1,7 @@
 // What a runtime module exports for the registry (registry.ts): its name, what it can do, and how
 // to make it. A new runtime is a file that exports one of these plus one line in the registry.
 import type { Engine } from '../docker/engine.ts';
-import type { Runtime, RuntimeCapabilities, RuntimeName } from '../types.ts';
+import type { PythonOffer, Runtime, RuntimeCapabilities, RuntimeName } from '../types.ts';
 import type { Requirement } from './requirements.ts';
 
 /** Options a run hands to whichever runtime it makes; a runtime ignores those it has no use for. */
@@ -34,6 +34,9 @@ export interface RuntimeModule {
   auto?: { rank: number; available(): Promise<boolean> };
   /** What it needs on this machine, checked (for `bench doctor`); a `required` one missing means it cannot run here. */
   requirements(): Promise<Requirement[]>;
+  /** The Pythons it can run Python targets on (Runtime.pythons), readable without creating it: a
+   * version another runtime cannot run names the runtimes that can. */
+  pythons(): Promise<PythonOffer[]>;
   /** Makes the runtime; throws a UserError saying what to install when it cannot run here. */
   create(options: RuntimeOptions): Promise<CreatedRuntime>;
 }

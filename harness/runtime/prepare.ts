@@ -22,7 +22,8 @@ export function resolveExecutable(dir: string, file: string): string {
 
 async function toolchainValues(target: Target): Promise<Record<string, string>> {
   if (target.decl.local.toolchain === 'python') {
-    const python = await findPython();
+    // A version may need a range of Pythons (Django 6: >= 3.12): the newest host Python within it.
+    const python = await findPython(target.version?.python);
     return { python: python.path, toolchain: `python ${python.version}` };
   }
   return { toolchain: `npm ${await findNpm()}` };

@@ -19,7 +19,8 @@ import { rotation } from '../run/rotation.ts';
 import { cpuCount, planCpus } from '../runtime/cpus.ts';
 import { LocalRuntime } from '../runtime/local.ts';
 import { pinProcess } from '../runtime/pin-self.ts';
-import { loadAllTargets, PROJECT_ROOT, selectByName } from '../targets.ts';
+import { PROJECT_ROOT } from '../targets.ts';
+import { requestedNames, selectTargets } from '../versions/select.ts';
 import type { HttpLoader } from '../types.ts';
 import { replaceReadmeBlock } from './readme-block.ts';
 import { startNginx } from './reference-server.ts';
@@ -67,7 +68,7 @@ async function main(): Promise<void> {
     durationS: values.duration ? parseDuration(values.duration, '--duration') : 10,
     rounds: values.rounds ? parsePositiveInt(values.rounds, '--rounds') : 3,
   };
-  const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets ? parseList(values.targets) : undefined, 'target', '--targets');
+  const targets = await selectTargets(requestedNames(values.targets ? parseList(values.targets) : undefined, {}), new LocalRuntime());
   const cpus = planCpus(cpuCount());
   // One loader CPU for every loader, so that the figures compare loaders, not core counts.
   const loaderCpu = [cpus.loaderCpus[0]!];

@@ -19,7 +19,8 @@ import { createWsLoader } from '../load/ws/index.ts';
 import { cpuCount, planCpus } from '../runtime/cpus.ts';
 import { LocalRuntime } from '../runtime/local.ts';
 import { pinProcess } from '../runtime/pin-self.ts';
-import { loadAllTargets, PROJECT_ROOT, selectByName } from '../targets.ts';
+import { PROJECT_ROOT } from '../targets.ts';
+import { requestedNames, selectTargets } from '../versions/select.ts';
 import { replaceReadmeBlock } from './readme-block.ts';
 
 const START = '<!-- ws-rtt-check:start -->';
@@ -57,7 +58,7 @@ async function main(): Promise<void> {
     durationS: values.duration ? parseDuration(values.duration, '--duration') : 5,
     rounds: values.rounds ? parsePositiveInt(values.rounds, '--rounds') : 5,
   };
-  const [target] = selectByName(loadAllTargets(), (t) => t.decl.name, [values.target ?? 'node'], 'target', '--target');
+  const [target] = await selectTargets(requestedNames([values.target ?? 'node'], {}, undefined, '--target'), new LocalRuntime());
   if (target!.decl.websocket?.socketio) throw new UserError(`${target!.decl.name} speaks Socket.IO; the plain client speaks WebSocket only.`, 'Use --target node or deno.');
   const cpus = planCpus(cpuCount());
   const cpu = cpus.loaderCpus[0]!;

@@ -12,7 +12,7 @@
 //     channel and delivers only what comes back from it, the sender's isolate included; connected
 //     before the isolate serves;
 //   - otherwise by a BroadcastChannel, which Deno shares between the isolates of one process, so
-//     between `deno serve --parallel` workers (checked with Deno 2.9.6): the sender's isolate
+//     between `deno serve --parallel` workers (checked with Deno 2.9.6 and 2.6.8): the sender's isolate
 //     delivers to its own clients and posts to the channel, which reaches every other isolate
 //     (a BroadcastChannel does not get its own messages).
 // With one isolate its own client set is every client.
@@ -154,10 +154,17 @@ if (workers > 1) {
 
 // `deno serve` stops accepting on SIGTERM or SIGINT and exits once nothing is left to do: close the
 // open WebSockets (1001, going away) and the broadcast layer, which would otherwise keep it alive.
+// Older `deno serve` (Deno 2.6, a version of this target) does not stop on a signal at all: a
+// signal listener replaces the default (terminate), so with ours it would serve on until SIGKILL
+// (denoland/deno#30771, fixed in 2.7 by #32862). A fallback timer exits the process then, once the
+// close frames are out; it is unref'd, so where `deno serve` stops by itself it never holds the
+// isolate and never fires.
+const EXIT_FALLBACK_MS = 500;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   Deno.addSignalListener(signal, () => {
     for (const socket of sockets) socket.close(1001, 'server shutting down');
     closeBroadcast();
+    Deno.unrefTimer(setTimeout(() => Deno.exit(0), EXIT_FALLBACK_MS));
   });
 }
 

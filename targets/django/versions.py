@@ -10,11 +10,14 @@ import platform
 import sys
 from importlib.metadata import version
 
+import django
 import psycopg
 
 servers = {
     "asgi": (
-        "uvicorn", "uvloop", "httptools", "psycopg-pool",
+        "uvicorn", "uvloop", "httptools",
+        # Django's pool (OPTIONS["pool"]) arrived in 5.1: with 4.2 there is none (settings.py).
+        *(("psycopg-pool",) if django.VERSION >= (5, 1) else ()),
         "websockets", "channels", "channels-redis", "redis", "msgpack",
     ),
     "wsgi": ("gunicorn",),

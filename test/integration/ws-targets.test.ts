@@ -8,7 +8,6 @@
 // workers carries a broadcast across them through Redis. Without redis-server this file fails,
 // saying what to install. node-socketio (Socket.IO's protocol) is only started and stopped here.
 import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WsClient } from '../../harness/load/ws/client.ts';
 import { verifyWsBroadcast, verifyWsEcho } from '../../harness/load/ws/verify.ts';
@@ -17,12 +16,14 @@ import { readProcStat } from '../../harness/runtime/process-tree.ts';
 import { postgresService } from '../../harness/services/postgres.ts';
 import { redisCommand } from '../../harness/services/redis-client.ts';
 import { findRedisServer, REDIS_INSTALL, redisService } from '../../harness/services/redis.ts';
-import { loadTarget, TARGETS_DIR } from '../../harness/targets.ts';
+import { selectTargets } from '../../harness/versions/select.ts';
 import type { CheckResult, RunningService, RunningTarget, Target } from '../../harness/types.ts';
 import { processesUnder, waitFor } from '../helpers.ts';
 
 const runtime = new LocalRuntime();
-const target = (name: string): Target => loadTarget(path.join(TARGETS_DIR, name));
+/** A target as a run resolves it: its default version on this runtime (Django 5.2 on a host Python < 3.12), in its own folder. */
+const resolved = new Map<string, Target>();
+const target = (name: string): Target => resolved.get(name)!;
 const ws = (running: RunningTarget, endpoint: string) => `${running.url.replace(/^http/, 'ws')}${endpoint}`;
 /** Anything but a pass, with its detail, so that a failure says what went wrong. */
 const notPassed = (checks: CheckResult[]) => checks.filter((c) => c.status !== 'pass').map((c) => `${c.name}: ${c.status} ${c.detail}`);
@@ -38,6 +39,7 @@ beforeAll(async () => {
     runtime.startService(postgresService, { cpus: [0], readyTimeoutMs: 60_000, log: () => {} }),
   ]);
   // venv + pip, npm ci: skipped when the targets are already prepared (their .prepared.json stamp).
+  for (const t of await selectTargets(['django', 'node', 'deno', 'node-socketio'], runtime)) resolved.set(t.decl.name, t);
   for (const name of ['django', 'node', 'deno', 'node-socketio']) await runtime.prepare(target(name), () => {});
 }, 600_000);
 

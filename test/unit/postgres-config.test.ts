@@ -135,7 +135,7 @@ describe('embedded postgres binaries', () => {
 describe('the debian base and the service build context', () => {
   it('resolves the debian base to the trimmed local trixie image, or the official slim one', () => {
     expect(BASE_KEYS).toContain('debian');
-    expect(baseRefs('debian')).toEqual({ official: 'docker.io/library/debian:trixie-slim', local: 'localhost/bench-local/debian:trixie-slim' });
+    expect(baseRefs('debian')).toEqual({ official: 'docker.io/library/debian:trixie-slim', local: 'localhost/bench-local/debian:trixie-slim', suite: 'trixie' });
   });
 
   it("builds a service's image from the folder named like its Dockerfile", () => {

@@ -3,12 +3,13 @@ import { PROFILES, profileDescription } from '../../config.ts';
 import { optionDeclarations, optionPhrases } from '../../run/options.ts';
 import { runtimeNeedsInWords } from '../../run/plan.ts';
 import { loadAllTargets } from '../../targets.ts';
+import { describeVersions } from '../../versions/select.ts';
 import { scenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
 
 export const listHelp = `Usage: npm run bench -- list
 
-Lists the targets (and the endpoints each serves), the scenarios (and what they require), and the profiles.`;
+Lists the targets (the endpoints each serves, the versions each offers), the scenarios (and what they require), and the profiles.`;
 
 export async function listCommand(argv: string[]): Promise<number> {
   const { values } = parseFlags('list', argv, {});
@@ -21,7 +22,12 @@ export async function listCommand(argv: string[]): Promise<number> {
     const d = t.decl;
     console.log(`  ${d.name.padEnd(12)} ${d.title}${d.baseline ? ' [baseline]' : ''}`);
     console.log(`  ${''.padEnd(12)} ${d.language}, ${d.framework} on ${d.server}; endpoints: ${d.endpoints.join(' ')}`);
-    if (d.database) console.log(`  ${''.padEnd(12)} database: ${d.database.poolPerWorker} connections per worker. ${d.database.connections}`);
+    if (d.database) console.log(`  ${''.padEnd(12)} database: ${d.database.poolPerWorker === null ? 'no bound on connections per worker' : `${d.database.poolPerWorker} connections per worker`}. ${d.database.connections}`);
+    const versions = describeVersions(t);
+    if (versions) {
+      console.log(`  ${''.padEnd(12)} versions (${d.name}@<version>): ${versions}; or a git revision (${d.name}@main)`);
+      for (const [key, offer] of Object.entries(d.versions!.offers)) console.log(`  ${''.padEnd(14)} ${d.name}@${key}: ${offer.about}${offer.python ? ` (Python ${offer.python})` : ''}`);
+    }
   }
   console.log('\nScenarios:');
   for (const s of scenarios) {

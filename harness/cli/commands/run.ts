@@ -17,8 +17,11 @@ import { markLatest, newRunId, ResultsStore } from '../../results/store.ts';
 import { RESULTS_SCHEMA_VERSION } from '../../schema.ts';
 import { cpuCount, describeSharing, parseCpuList, planCpus } from '../../runtime/cpus.ts';
 import { pinProcess } from '../../runtime/pin-self.ts';
-import { loadAllTargets, PROJECT_ROOT, selectByName } from '../../targets.ts';
-import type { ProfileName, RunLoaders } from '../../types.ts';
+import { PROJECT_ROOT, selectByName } from '../../targets.ts';
+import { parseTargetRef, parseVersionsMatrix } from '../../versions/refs.ts';
+import { requestedNames, selectTargets } from '../../versions/select.ts';
+import type { ProfileName, RunLoaders, Target } from '../../types.ts';
+import type { TargetInfo } from '../../schema.ts';
 import { scenarios as allScenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
 import { ConsoleProgress } from '../progress.ts';
@@ -39,7 +42,10 @@ Runs the scenarios against the targets and writes results/<run-id>/results.json 
 cleanly and keeps what was measured.
 
 Options:
-  --targets a,b         targets to run (default: all; see \`list\`)
+  --targets a,b         targets to run (default: all; see \`list\`), each optionally @version:
+                        node@25, django@5.2, or a git revision of its folder (node@main, django@HEAD~3)
+  --versions T=V,V ...  a matrix: each target named runs in each version, e.g.
+                        --versions node=24,25,26 django=4.2,5.2,6.1 (in bench.config.ts: versions)
   --scenarios a,b       scenarios to run (default: all; see \`list\`)
   --profile NAME        quick (default): ${profileDescription('quick', optionPhrases(OPTIONS, 'quick'))}
                         full: ${profileDescription('full', optionPhrases(OPTIONS, 'full'))}
@@ -74,6 +80,7 @@ Exit code: 0 when every measurement is ok or skipped, 1 when one failed or was i
 /** The run's own flags; the scenarios' options add theirs (OPTIONS). */
 const RUN_FLAGS = {
   targets: { type: 'string' },
+  versions: { type: 'string', multiple: true },
   scenarios: { type: 'string' },
   profile: { type: 'string' },
   runtime: { type: 'string' },
@@ -95,8 +102,12 @@ const RUN_FLAGS = {
 } as const;
 
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values: parsed } = parseFlags('run', argv, { ...RUN_FLAGS, ...optionFlags(OPTIONS, [...Object.keys(RUN_FLAGS), 'help']) });
-  const values = parsed as { [K in keyof typeof RUN_FLAGS]?: string } & { help?: boolean } & Record<string, string | boolean | undefined>;
+  const { values: parsed, positionals } = parseFlags('run', argv, { ...RUN_FLAGS, ...optionFlags(OPTIONS, [...Object.keys(RUN_FLAGS), 'help']) }, true);
+  const values = parsed as { [K in Exclude<keyof typeof RUN_FLAGS, 'versions'>]?: string } & { versions?: string[]; help?: boolean } & Record<string, string | string[] | boolean | undefined>;
+  // `--versions node=24,25 django=5.2,6.1`: the entries after the first arrive as positionals.
+  const stray = positionals.filter((p) => !/^[a-z][a-z0-9-]*=/.test(p));
+  if (stray.length) throw new UserError(`run: unexpected argument "${stray[0]}".`, 'See `npm run bench -- run --help`.');
+  if (positionals.length && !values.versions) throw new UserError(`run: "${positionals[0]}" follows no --versions.`, 'Write --versions node=24,25,26 django=4.2,5.2.');
   if (values.help) {
     console.log(runHelp);
     return 0;
@@ -123,7 +134,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const loaderName = values.loader !== undefined ? parseLoaderName(values.loader, '--loader') : parseLoaderName(config.loader ?? DEFAULT_LOADER, `loader in ${path.relative(process.cwd(), configFile)}`);
   const wsLoaderName = values['ws-loader'] !== undefined ? parseWsLoaderName(values['ws-loader'], '--ws-loader') : parseWsLoaderName(config.wsLoader ?? DEFAULT_WS_LOADER, `wsLoader in ${path.relative(process.cwd(), configFile)}`);
   const load = loadShapeFor(profile, overrides);
-  const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets !== undefined ? parseList(values.targets) : config.targets, 'target', '--targets');
+  const matrix = values.versions ? parseVersionsMatrix([...values.versions, ...positionals]) : (config.versions ?? {});
+  const names = requestedNames(values.targets !== undefined ? parseList(values.targets) : config.targets, matrix);
   const scenarios = selectByName(allScenarios, (s) => s.name, values.scenarios !== undefined ? parseList(values.scenarios) : config.scenarios, 'scenario', '--scenarios');
   const cpus = planCpus(
     cpuCount(),
@@ -140,6 +152,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   // The harness's own polling and sampling must not run on the target's CPUs.
   const pinned = await pinProcess(process.pid, cpus.harnessCpus);
   const { runtime, engine } = await createRuntime(runtimeChoice, { logDir, gitCommit });
+  // Each version in its own folder; one this runtime cannot supply is skipped, saying which runtime can.
+  const targets = await selectTargets(names, runtime).catch(async (error: unknown) => {
+    await runtime.shutdown();
+    throw error;
+  });
   fs.mkdirSync(logDir, { recursive: true });
   const usesServices = servicesNeeded(scenarios).length > 0;
 
@@ -173,7 +190,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     targets: Object.fromEntries(
       targets.map((t) => [
         t.decl.name,
-        { name: t.decl.name, title: t.decl.title, language: t.decl.language, framework: t.decl.framework, server: t.decl.server, baseline: t.decl.baseline, versions: {}, ...(t.decl.database && { database: t.decl.database }), ...(t.decl.websocket && { websocket: t.decl.websocket }) },
+        targetInfo(t),
       ]),
     ),
     services: [],
@@ -188,6 +205,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     `Run ${runId}: ${targets.length} target(s) × ${scenarios.length} scenario(s), profile ${profile}, runtime ${runtime.name}; ` +
       `target on CPUs ${cpus.targetCpus.join(',')}, loader${usesServices ? `, services` : ''} and harness on CPUs ${cpus.loaderCpus.join(',')}${pinned ? '' : ' (the harness could not pin itself)'}; targets interleaved within each scenario; at most ${fmtDuration(planned)} of load plus preparation (claim rounds stop earlier once their claims are decided).\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
   );
+  printTargets(targets);
   const progress = new ConsoleProgress(planned);
   const interrupt = installInterruptHandler(runtime);
   try {
@@ -224,6 +242,36 @@ export async function runCommand(argv: string[]): Promise<number> {
   console.error(`\nWrote ${path.relative(process.cwd(), path.join(runDir, 'results.json'))}, report.md, report.html and charts/ (${fmtDuration(progress.elapsedS())}).`);
   if (interrupt.signal.aborted) return 130;
   return store.results.measurements.some((m) => m.status === 'failed' || m.status === 'invalid') ? 1 : 0;
+}
+
+/** The run's targets in results.json before anything is measured; the running server's versions come later. */
+function targetInfo(t: Target): TargetInfo {
+  const d = t.decl;
+  const { python: _python, ...version } = t.version ?? ({} as NonNullable<Target['version']>);
+  return {
+    name: d.name,
+    title: d.title,
+    language: d.language,
+    framework: d.framework,
+    server: d.server,
+    baseline: d.baseline,
+    versions: {},
+    ...(d.database && { database: d.database }),
+    ...(d.websocket && { websocket: d.websocket }),
+    ...(t.version && { family: parseTargetRef(d.name).family, version: version as NonNullable<TargetInfo['version']> }),
+    ...(t.aliases && { aliases: t.aliases }),
+  };
+}
+
+/** Each target with its version, and those this runtime cannot run with the reason, before the run starts. */
+function printTargets(targets: Target[]): void {
+  if (!targets.some((t) => t.version)) return;
+  console.error('Targets:');
+  for (const t of targets) {
+    const v = t.version;
+    const what = v ? (v.kind === 'revision' ? `revision ${v.about}` : `${v.about}${v.isDefault ? ', the default here' : ''}`) : t.decl.title;
+    console.error(`  ${t.decl.name.padEnd(18)} ${t.cannotRun ? `skipped: ${t.cannotRun}` : what}`);
+  }
 }
 
 function printSummary(measurements: ResultsStore['results']['measurements']): void {

@@ -4,7 +4,7 @@ import { parseCpuList, planCpus, cpuCount } from '../../runtime/cpus.ts';
 import { UserError } from '../../errors.ts';
 import { servicesFor } from '../../run/plan.ts';
 import { startServices, type StartedServices } from '../../run/services.ts';
-import { loadAllTargets, selectByName } from '../../targets.ts';
+import { requestedNames, selectTargets } from '../../versions/select.ts';
 import { scenarios } from '../../../scenarios/index.ts';
 import { parseFlags } from '../args.ts';
 import { createRuntime, DEFAULT_RUNTIME } from '../../runtime/registry.ts';
@@ -28,10 +28,18 @@ export async function serveCommand(argv: string[]): Promise<number> {
     console.log(serveHelp);
     return 0;
   }
-  if (positionals.length !== 1) throw new UserError('serve takes exactly one target name.', 'E.g. `npm run bench -- serve node`; `npm run bench -- list` shows the targets.');
-  const [target] = selectByName(loadAllTargets(), (t) => t.decl.name, positionals, 'target', 'serve');
+  if (positionals.length !== 1) throw new UserError('serve takes exactly one target name.', 'E.g. `npm run bench -- serve node` or `serve node@25`; `npm run bench -- list` shows the targets.');
+  const names = requestedNames(positionals, {}, undefined, 'serve');
   const plan = planCpus(cpuCount(), values['target-cpus'] ? parseCpuList(values['target-cpus'], '--target-cpus') : undefined);
   const { runtime } = await createRuntime(values.runtime ?? DEFAULT_RUNTIME, { gitCommit: await gitHead(PROJECT_ROOT) });
+  const [target] = await selectTargets(names, runtime).catch(async (error: unknown) => {
+    await runtime.shutdown();
+    throw error;
+  });
+  if (target!.cannotRun) {
+    await runtime.shutdown();
+    throw new UserError(`Cannot serve ${target!.decl.name} here: ${target!.cannotRun}.`, 'Choose another version, or the runtime named.');
+  }
   const progress = { step: (line: string) => console.error(line), info: (line: string) => console.error(`  ${line}`), warn: (line: string) => console.error(`  ! ${line}`) };
   let services: StartedServices | undefined;
   try {

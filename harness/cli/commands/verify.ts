@@ -3,7 +3,7 @@ import { servicesFor, skipReason } from '../../run/plan.ts';
 import { startServices } from '../../run/services.ts';
 import { cpuCount, planCpus } from '../../runtime/cpus.ts';
 import { errorMessage } from '../../errors.ts';
-import { loadAllTargets, selectByName } from '../../targets.ts';
+import { requestedNames, selectTargets } from '../../versions/select.ts';
 import { scenarios } from '../../../scenarios/index.ts';
 import { parseList } from '../../config.ts';
 import { parseFlags } from '../args.ts';
@@ -23,8 +23,12 @@ export async function verifyCommand(argv: string[]): Promise<number> {
     console.log(verifyHelp);
     return 0;
   }
-  const targets = selectByName(loadAllTargets(), (t) => t.decl.name, values.targets ? parseList(values.targets) : undefined, 'target', '--targets');
+  const names = requestedNames(values.targets ? parseList(values.targets) : undefined, {});
   const { runtime } = await createRuntime(values.runtime ?? DEFAULT_RUNTIME, { gitCommit: await gitHead(PROJECT_ROOT) });
+  const targets = await selectTargets(names, runtime).catch(async (error: unknown) => {
+    await runtime.shutdown();
+    throw error;
+  });
   const plan = planCpus(cpuCount());
   let failed = false;
   // Only the services the verified targets need for the scenarios they serve (with the run's workers).
@@ -37,6 +41,10 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   try {
     for (const target of targets) {
       console.log(`${target.decl.name}:`);
+      if (target.cannotRun) {
+        console.log(`  SKIP ${target.cannotRun}`);
+        continue;
+      }
       try {
         await runtime.prepare(target, (line) => console.error(`  ${line}`));
         const running = await runtime.start(target, { cpus: plan.targetCpus, readyTimeoutMs: 60_000, env: services.env });

@@ -12,6 +12,8 @@ auth would not run them either); the admin and its apps go with them.
 import os
 from pathlib import Path
 
+import django
+
 from .channel_layer import channel_layers
 from .database import DB_POOL_SIZE, connection_settings
 
@@ -59,9 +61,17 @@ TEMPLATES = [
 # process, opened at the first database request, as the WSGI target's threads each keep one.
 # No CONN_HEALTH_CHECKS: with it Django makes the pool check every connection it hands out, a
 # round trip per request; a connection that broke is discarded when it is returned instead.
+#
+# Django 4.2 (a version of this target, versions/4.2) has no pool: OPTIONS["pool"] arrived in 5.1.
+# Persistent connections stay disabled all the same (the async docs' advice), so with 4.2 it is
+# CONN_MAX_AGE = 0 alone: each request opens a connection at its first query and closes it when it
+# ends, which is all Django 4.2 itself offers under ASGI (the docs leave pooling to the backend or
+# to a third-party pooler, which this target does not add).
 _connection = connection_settings()
-DATABASES = (
-    {
+if not _connection:
+    DATABASES = {}
+elif django.VERSION >= (5, 1):
+    DATABASES = {
         "default": {
             **_connection,
             "CONN_MAX_AGE": 0,
@@ -69,9 +79,8 @@ DATABASES = (
             "OPTIONS": {"pool": {"min_size": DB_POOL_SIZE, "max_size": DB_POOL_SIZE}},
         }
     }
-    if _connection
-    else {}
-)
+else:
+    DATABASES = {"default": {**_connection, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": False}}
 
 # Channels' channel layer, which carries /ws/broadcast's group: channels_redis on REDIS_URL, or
 # none at all without it (benchproject/channel_layer.py says why, and the layer's settings).
