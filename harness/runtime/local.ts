@@ -24,7 +24,9 @@ import { findPythons, requireTaskset } from './toolchain.ts';
 
 /** The host's Pythons, newest first (a version of a target may need a range of them). */
 async function hostPythonOffers(): Promise<PythonOffer[]> {
-  return (await findPythons()).found.map((p) => ({ version: p.version, from: `the host's ${p.name}` }));
+  const found = (await findPythons()).found;
+  // One offer per version: python3 is often python3.11 under another name.
+  return found.filter((p, i) => found.findIndex((q) => q.version === p.version) === i).map((p) => ({ version: p.version, from: `the host's ${p.name}` }));
 }
 
 const HOST = '127.0.0.1';

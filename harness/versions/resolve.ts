@@ -6,7 +6,7 @@ import { UserError } from '../errors.ts';
 import { loadTarget, TARGETS_DIR } from '../targets.ts';
 import type { PythonOffer, Target, TargetVersion } from '../types.ts';
 import { extractRevision, resolveRevision, syncVersionFolder, versionsRoot } from './materialize.ts';
-import { describeOffers, newestInRange } from './python-range.ts';
+import { describeOffers, inPythonRange, newestInRange } from './python-range.ts';
 import { parseTargetRef } from './refs.ts';
 
 /** A runtime, or a runtime's module, as far as versions ask it: which Pythons it has. */
@@ -36,8 +36,9 @@ async function cannotRun(name: string, range: string | undefined, about: string,
   if (!range || newestInRange(ctx.pythons, range)) return undefined;
   const elsewhere: string[] = [];
   for (const other of ctx.others) {
-    const fit = newestInRange(await other.pythons().catch(() => []), range);
-    if (fit) elsewhere.push(`the ${other.name} runtime has Python ${fit.version} (${fit.from}): --runtime ${other.name}`);
+    // Its two newest within the range: the newest may hang on a registry, the next on a local base.
+    const fits = (await other.pythons().catch(() => [])).filter((o) => inPythonRange(o.version, range)).slice(0, 2);
+    if (fits.length) elsewhere.push(`the ${other.name} runtime has Python ${fits.map((f) => `${f.version} (${f.from})`).join(' or ')}: --runtime ${other.name}`);
   }
   return `${name} (${about}) needs Python ${range}; the ${ctx.runtime.name} runtime has ${describeOffers(ctx.pythons)}${elsewhere.length ? `; ${elsewhere.join('; ')}` : ''}`;
 }
