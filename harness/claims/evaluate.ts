@@ -95,7 +95,7 @@ const median = (values: number[]): number => (values.length ? medianOf(values) :
 
 /** The figure behind one side of a claim, or why there is none. */
 export function figureOf(m: Measurement | undefined, claim: Claim, target: string, run: RunResults, partial = false): Figure | string {
-  if (!m) return `${target} was not measured`;
+  if (!m) return run.targets[target] ? `${target} was not measured` : `${target} was not in this run (\`--targets ${target}\` adds it)`;
   if (m.status !== 'ok' || (!m.complete && !partial)) return `${target} was ${m.status}${m.complete ? '' : ' (incomplete)'}${m.error ? `: ${m.error.split('. Fix:')[0]}` : ''}`;
   const kind = kindOf(m);
   if (!kind) return `the ${m.scenario} scenario is unknown to this harness`;

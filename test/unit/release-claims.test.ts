@@ -80,7 +80,7 @@ describe('the claims about releases', () => {
     const all = evaluateClaims(run);
     const v = by(all);
     for (const id of RELEASE_IDS) expect(v[id]!, id).toMatchObject({ verdict: 'inconclusive', decision: { how: 'not-measured' } });
-    expect(v['node25-over-node24']!.reason).toBe('not measured: node@25 was not measured; node@24 was not measured');
+    expect(v['node25-over-node24']!.reason).toBe('not measured: node@25 was not in this run (`--targets node@25` adds it); node@24 was not in this run (`--targets node@24` adds it)');
     expect(v['django60-async-orm-db']!.reason).toBe('not measured: the `db` scenario did not run');
     // No beside entry of theirs shows.
     expect(all.filter((x) => RELEASE_IDS.includes(x.claim.besideOf ?? ''))).toEqual([]);
