@@ -1,5 +1,6 @@
-# Local stand-in for python:3.14-slim, for hosts that reach no container registry: Debian trixie
-# (Python 3.13, which Django 6 accepts) trimmed the way the slim images are.
+# Local stand-in for python:3.x-slim, for hosts that reach no container registry: a trimmed Debian
+# (as the slim images are) with its own Python: trixie's 3.13 (Django 6 needs >= 3.12), or
+# bookworm's 3.11 for the versions that stop below 3.13 (Django 4.2). DEBIAN names which.
 ARG DEBIAN=localhost/bench-local/debian:trixie-slim
 FROM ${DEBIAN}
 RUN apt-get update \

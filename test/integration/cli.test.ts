@@ -28,6 +28,10 @@ describe('bad input', () => {
     [['frobnicate'], /Unknown command "frobnicate"/],
     [['run', '--ws-step', '100', '--ws-ceiling', '50'], /--ws-ceiling \(50\) is below --ws-step \(100\)/],
     [['run', '--memory-rate', 'fast'], /--memory-rate: "fast" is not a whole number/],
+    [['run', '--versions', 'fixture-ok'], /--versions: "fixture-ok" is not target=versions\. Fix: Write e\.g\. --versions node=24,25,26/],
+    [['run', '--versions', 'nope=1,2'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: .*each optionally @version/],
+    [['run', '--targets', 'fixture-ok@7'], /fixture-ok@7: "7" is neither a version fixture-ok offers \(it offers none\) nor a git revision of this repository/],
+    [['run', 'fixture-ok=1'], /run: "fixture-ok=1" follows no --versions/],
     [['serve'], /serve takes exactly one target name/],
     [['serve', 'nope'], /Unknown target: "nope"/],
   ])('%j is refused with a clear error', async (args, message) => {
