@@ -2,7 +2,10 @@
 export const LABEL_HARNESS = 'bench.harness';
 export const HARNESS_ID = 'django-vs-node';
 export const LABEL_KIND = 'bench.kind'; // base | target | container
+/** The target an image is of, without a version: one image serves every name of the same build (node and node@24). */
 export const LABEL_TARGET = 'bench.target';
+/** The version an image was built as (its tag says it too): an offered release, or git-<commit>. */
+export const LABEL_VERSION = 'bench.version';
 export const LABEL_COMMIT = 'bench.commit';
 export const LABEL_CONTEXT = 'bench.context-hash';
 

@@ -11,7 +11,7 @@ import { compressedSizes } from '../docker/compressed-size.ts';
 import { ENGINE_FAILED_FIX, runToEnd, startContainer } from '../docker/container.ts';
 import { contextHash, packContext } from '../docker/context.ts';
 import { findEngine, requireEngine, type Engine } from '../docker/engine.ts';
-import { labels, LABEL_COMMIT, LABEL_CONTEXT, LABEL_TARGET } from '../docker/labels.ts';
+import { labels, LABEL_COMMIT, LABEL_CONTEXT, LABEL_TARGET, LABEL_VERSION } from '../docker/labels.ts';
 import { splitStart } from '../docker/start-split.ts';
 import { gitHead } from '../env/environment.ts';
 import { UserError } from '../errors.ts';
@@ -83,7 +83,7 @@ export class DockerRuntime implements Runtime {
           context: packContext(dir, dockerfile),
           tag,
           buildargs: { BASE: resolved.ref },
-          labels: labels('target', { [LABEL_TARGET]: name, [LABEL_COMMIT]: this.options.gitCommit ?? 'unknown', [LABEL_CONTEXT]: hash }),
+          labels: labels('target', { [LABEL_TARGET]: name.split('@')[0]!, ...(version && { [LABEL_VERSION]: version }), [LABEL_COMMIT]: this.options.gitCommit ?? 'unknown', [LABEL_CONTEXT]: hash }),
           what,
         },
         (line) => log(`${name}: ${line}`),

@@ -66,6 +66,10 @@ describe('docker runtime', () => {
       expect(image.baseBytes + image.appBytes).toBe(image.imageBytes);
       expect(['official', 'local']).toContain(image.base.origin);
       expect(inspected.Config.Labels?.['bench.target']).toBe(target);
+      // Tagged and labelled by the version the bare name runs here (the image of node@24 is node's).
+      const version = results.targets[target]!.version!.key;
+      expect(image.tag).toMatch(new RegExp(`^localhost/bench/${target}:${version.replace('.', '\\.')}-[0-9a-f]{16}$`));
+      expect(inspected.Config.Labels?.['bench.version']).toBe(version);
 
       const startup = get('startup').result as StartupResult;
       expect(startup.mode).toBe('container');
