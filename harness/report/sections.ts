@@ -7,7 +7,7 @@ import { kindOf, scenarioOrder } from '../results/scenario-kinds.ts';
 import { formatLevel } from '../stats/intervals.ts';
 import { fmtInterval, fmtGiB, fmtRatio, sideFigure } from './format.ts';
 import { byTargetOrder, hasVersions } from './target-order.ts';
-import type { Measurement, RunResults, Section, Table } from '../types.ts';
+import type { Measurement, RunResults, Section, Table, TargetInfo } from '../types.ts';
 
 export interface ScenarioReport {
   scenario: string;
@@ -179,8 +179,6 @@ export function environmentRows(results: RunResults): string[][] {
     ['host', env.hostname],
   ];
 }
-
-type TargetInfo = RunResults['targets'][string];
 
 /** Which version a target is, in words: "25 (Node.js 25, Current)", "24, the default (also named node)", "revision origin/main (3f2a9c1: subject)". */
 export function versionText(t: TargetInfo): string {

@@ -23,6 +23,7 @@ import { parseLimit } from './open-files.ts';
 import { freePort } from './ports.ts';
 import { checkTrue, httpOk } from './readiness.ts';
 import { StartedSet } from './started.ts';
+import { parseTargetRef } from '../versions/refs.ts';
 
 const HOST = '127.0.0.1';
 
@@ -74,7 +75,7 @@ export class DockerRuntime implements Runtime {
     const baseId = (await this.docker().getImage(resolved.ref).inspect()).Id;
     const dockerfile = path.join(PROJECT_ROOT, dockerfileRel);
     const hash = contextHash(dir, dockerfile, baseId);
-    const tag = `localhost/bench/${name.split('@')[0]}:${version ? `${imageTagPart(version)}-` : ''}${hash}`;
+    const tag = `localhost/bench/${parseTargetRef(name).family}:${version ? `${imageTagPart(version)}-` : ''}${hash}`;
     if (!(await imageExists(this.engine, tag))) {
       log(`${name}: building ${tag} on ${resolved.ref} (${resolved.origin} base)`);
       await buildImage(
@@ -83,7 +84,7 @@ export class DockerRuntime implements Runtime {
           context: packContext(dir, dockerfile),
           tag,
           buildargs: { BASE: resolved.ref },
-          labels: labels('target', { [LABEL_TARGET]: name.split('@')[0]!, ...(version && { [LABEL_VERSION]: version }), [LABEL_COMMIT]: this.options.gitCommit ?? 'unknown', [LABEL_CONTEXT]: hash }),
+          labels: labels('target', { [LABEL_TARGET]: parseTargetRef(name).family, ...(version && { [LABEL_VERSION]: version }), [LABEL_COMMIT]: this.options.gitCommit ?? 'unknown', [LABEL_CONTEXT]: hash }),
           what,
         },
         (line) => log(`${name}: ${line}`),

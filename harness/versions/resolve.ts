@@ -92,7 +92,7 @@ async function resolveOne(all: Target[], text: string, ctx: Context): Promise<Ta
     throw new UserError(`${text}: target "${ref.family}" cannot be read at ${revision.commit.slice(0, 12)} (${(error as Error).message})`, 'Choose a revision where targets/<name>/target.json exists and is valid for this harness.');
   }
   const key = defaultVersion(at, ctx.pythons);
-  return build(at, key, text, { key: ref.version, kind: 'revision', commit: revision.commit, about: `${revision.commit.slice(0, 12)} ${revision.subject}`, isDefault: false }, [], ctx, `${folder}@git-${revision.commit.slice(0, 12)}${key ? `-${key}` : ''}`);
+  return build(at, key, text, { key: ref.version, kind: 'revision', commit: revision.commit, about: revision.subject, isDefault: false }, [], ctx, `${folder}@git-${revision.commit.slice(0, 12)}${key ? `-${key}` : ''}`);
 }
 
 /** The run's targets, in the order named; a name given twice is run once. */

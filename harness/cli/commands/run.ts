@@ -269,7 +269,7 @@ function printTargets(targets: Target[]): void {
   console.error('Targets:');
   for (const t of targets) {
     const v = t.version;
-    const what = v ? (v.kind === 'revision' ? `revision ${v.about}` : `${v.about}${v.isDefault ? ', the default here' : ''}`) : t.decl.title;
+    const what = v ? (v.kind === 'revision' ? `revision ${v.key} (${v.commit!.slice(0, 12)}: ${v.about})` : `${v.about}${v.isDefault ? ', the default here' : ''}`) : t.decl.title;
     console.error(`  ${t.decl.name.padEnd(18)} ${t.cannotRun ? `skipped: ${t.cannotRun}` : what}`);
   }
 }
