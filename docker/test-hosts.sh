@@ -11,14 +11,18 @@
 #                                 engines, sshd, namespaces, links, folders)
 #
 # Needs root (namespaces and links), podman, the Docker CLI (for dial-stdio only: no Docker engine),
-# iproute2 and openssh-server. Traffic on the test subnet stays between this machine's root
+# iproute2 and openssh-server. BENCH_TEST_HOSTS_DIR, BENCH_TEST_SUBNET (three octets) and
+# BENCH_TEST_HOSTS_PREFIX (up to 6 characters) let several sets of hosts stand side by side.
+# Traffic on the test subnet stays between this machine's root
 # namespace and the hosts; nothing is routed beyond them.
 set -euo pipefail
 
 DIR=${BENCH_TEST_HOSTS_DIR:-/tmp/bench-test-hosts}
 NET=${BENCH_TEST_SUBNET:-10.213.0}
-BRIDGE=bench-tbr
-NS_PREFIX=bench-th
+# Names of the bridge and namespaces: another prefix lets a second set of hosts (a test's) stand beside.
+PREFIX=${BENCH_TEST_HOSTS_PREFIX:-bench-t}
+BRIDGE=${PREFIX}br
+NS_PREFIX=${PREFIX}h
 
 die() { echo "test-hosts: $*" >&2; exit 1; }
 

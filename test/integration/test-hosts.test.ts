@@ -12,7 +12,7 @@ import { processesRunning } from '../helpers.ts';
 
 const SCRIPT = path.join(PROJECT_ROOT, 'docker/test-hosts.sh');
 const DIR = '/tmp/bench-test-hosts-vitest';
-const env = { BENCH_TEST_HOSTS_DIR: DIR, BENCH_TEST_SUBNET: '10.214.0' };
+const env = { BENCH_TEST_HOSTS_DIR: DIR, BENCH_TEST_SUBNET: '10.214.0', BENCH_TEST_HOSTS_PREFIX: 'bench-v' };
 const hostsScript = (...args: string[]) => execa('bash', [SCRIPT, ...args], { env, reject: false, all: true });
 
 interface Host {
