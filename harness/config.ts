@@ -92,6 +92,13 @@ export const userConfigSchema = z.strictObject({
   loaderBoundPct: z.number().positive().max(100).optional(),
   readyTimeoutS: z.number().positive().optional(),
   out: z.string().optional(),
+  /** The engines that run the targets, the services and the loader (docker runtime): unix://, ssh:// or tcp:// addresses; absent: this machine. */
+  hosts: z.strictObject({ target: z.string().optional(), service: z.string().optional(), loader: z.string().optional() }).optional(),
+  /** Allows plain tcp:// engine addresses (no TLS); the report records it. */
+  insecureEngines: z.boolean().optional(),
+  /** The private key for ssh:// engines, and the known_hosts file their host keys must be in. */
+  sshKey: z.string().optional(),
+  sshKnownHosts: z.string().optional(),
 });
 /** bench.config.ts: the fields above, and the scenarios' options under their keys (validated by run/options.ts). */
 export type UserConfig = z.infer<typeof userConfigSchema> & { options?: Record<string, unknown> };

@@ -262,6 +262,8 @@ export const targetInfoSchema = z.object({
   /** Other names of the same build in this run: `node` for `node@24` where 24 is the default, and
    * `node@24` for `node`. Claims name targets; an alias finds them. */
   aliases: z.array(z.string()).optional(),
+  /** The host it ran on, by its name in environment.hosts (absent: this machine, the only host). */
+  host: z.string().optional(),
 });
 export type TargetInfo = z.infer<typeof targetInfoSchema>;
 
@@ -280,6 +282,27 @@ export const serviceInfoSchema = z.object({
   stoppedAt: z.string().optional(),
 });
 export type ServiceInfo = z.infer<typeof serviceInfoSchema>;
+
+/** One host of a run: what ran there, its engine, its machine, and its clock against this machine's. */
+export const hostRecordSchema = z.object({
+  /** 'this machine', or the engine's address as given. */
+  name: z.string(),
+  roles: z.array(z.enum(['target', 'service', 'loader'])),
+  remote: z.boolean(),
+  /** Where its containers were reached. */
+  ip: z.string(),
+  /** Reached over plain tcp:// (--insecure-engines). */
+  insecure: z.boolean(),
+  engine: z.object({ name: z.string(), version: z.string(), apiVersion: z.string() }),
+  cpuModel: z.string(),
+  cores: z.number().int(),
+  memoryBytes: z.number(),
+  kernel: z.string(),
+  bootId: z.string().nullable(),
+  /** Its clock minus this machine's (wall clocks), where measured: every timestamp in results.json is this machine's. */
+  clock: z.object({ offsetMs: z.number(), rttMs: z.number(), method: z.string() }).nullable(),
+});
+export type HostRecord = z.infer<typeof hostRecordSchema>;
 
 export const environmentSchema = z.object({
   hostname: z.string(),
@@ -311,6 +334,8 @@ export const environmentSchema = z.object({
   engine: z
     .object({ name: z.string(), version: z.string(), apiVersion: z.string(), socket: z.string() })
     .optional(),
+  /** The hosts of a run spread over several engines (--target-host, --service-host, --loader-host); absent: all on this machine. */
+  hosts: z.array(hostRecordSchema).optional(),
 });
 export type Environment = z.infer<typeof environmentSchema>;
 

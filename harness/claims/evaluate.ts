@@ -124,6 +124,14 @@ export const toSide = (target: string, f: Figure, results: RunResults): Side => 
   return { target, samples: values, value: median(values), unit: f.unit, detail: `${server ? `${server}; ` : ''}${versions ? `${versions}; ` : ''}${f.detail}, ${results.runtime}`, lowerBound: f.lowerBound, ...(f.limit && { limit: f.limit }) };
 };
 
+/** Why two targets of a run cannot be compared: they ran on different target hosts (a merged run
+ * of parts from two machines), so their ratio would compare the machines. Null when they can. */
+export function hostsApart(run: RunResults, a: string, b: string): string | null {
+  const [ha, hb] = [run.targets[a]?.host, run.targets[b]?.host];
+  if ((ha ?? null) === (hb ?? null)) return null;
+  return `${a} ran on ${ha ?? 'this machine'} and ${b} on ${hb ?? 'this machine'}: a ratio across two target hosts would compare the machines, not the frameworks`;
+}
+
 /** The two figures of a claim in one run; `run` prefixes the pair keys when runs are pooled. */
 export interface FigurePair {
   num: Figure;
@@ -325,6 +333,8 @@ export function evaluateClaims(input: RunResults | RunResults[], claims: Claim[]
       // The run's names for the claim's targets: `node` is `node@24` in a matrix run whose default is 24.
       const names = { num: runNameOf(run, claim.numerator), den: runNameOf(run, claim.denominator) };
       const find = (target: string) => ms.find((m) => m.target === target);
+      const apart = hostsApart(run, names.num, names.den);
+      if (apart) return { run, names, num: apart, den: apart };
       return { run, names, num: figureOf(find(names.num), claim, names.num, run, options.partial), den: figureOf(find(names.den), claim, names.den, run, options.partial) };
     });
     if (claim.against === 'machine-memory') {

@@ -8,10 +8,11 @@ import { debuglog } from 'node:util';
 import type Docker from 'dockerode';
 import { UserError } from '../errors.ts';
 import type { OpenFilesLimit, ResourceSample } from '../types.ts';
-import { cgroupOfPid, describeCgroupMemory, readCgroupCpuSeconds, readCgroupMemory, type CgroupPaths } from '../runtime/cgroup.ts';
+import { cgroupOfPid, describeCgroupMemory, type CgroupPaths } from '../runtime/cgroup.ts';
+import { sampleCgroup, sampleContainerPss } from '../runtime/container-sample.ts';
 import { LogBuffer } from '../runtime/log-buffer.ts';
 import { CONTAINER_READS, smallestSoftNofile } from '../runtime/open-files.ts';
-import { readPss, sampleTree } from '../runtime/process-tree.ts';
+import { readPss } from '../runtime/process-tree.ts';
 import { readyOrStop, type Exit, type WaitStrategy } from '../runtime/readiness.ts';
 import { registerContainer, unregisterContainer } from '../runtime/reaper.ts';
 import { execIn, type Engine } from './engine.ts';
@@ -80,8 +81,18 @@ export interface StartedContainer {
   stop(): Promise<void>;
 }
 
-/** Creates and starts a container; on a failed start removes it and throws a UserError about `what` ("target \"node\""). */
-export async function startContainer(engine: Engine, spec: ContainerSpec, o: { what: string; logFile?: string | undefined }): Promise<StartedContainer> {
+/** What reads a container's processes on another host (harness/hosts/reader.ts): that host's /proc
+ * and cgroups, through a reader container started there before any trial. */
+export interface RemoteProcReader {
+  /** The host, for labels and errors. */
+  hostName: string;
+  sample(pid: number, o: { pss: boolean }): Promise<ResourceSample | null>;
+  alive(pid: number): Promise<boolean>;
+}
+
+/** Creates and starts a container; on a failed start removes it and throws a UserError about `what` ("target \"node\"").
+ * With `reader`, the engine is another host's: its processes are read there, not in this machine's /proc. */
+export async function startContainer(engine: Engine, spec: ContainerSpec, o: { what: string; logFile?: string | undefined; reader?: RemoteProcReader }): Promise<StartedContainer> {
   const logs = new LogBuffer(500, o.logFile);
   const container = await engine.docker.createContainer(createOptions(spec));
   registerContainer(engine.socket, container.id);
@@ -99,8 +110,20 @@ export async function startContainer(engine: Engine, spec: ContainerSpec, o: { w
     stopped = true;
     await container.stop({ t: 5 }).catch(() => {});
     for (const line of await logTail(10_000)) logs.push(line);
-    await container.remove({ force: true, v: true }).catch(() => {});
-    unregisterContainer(engine.socket, container.id);
+    // Another host's engine may be out of reach for a while (a cut link): try again before leaving
+    // the container to the reaper, which tries once more when the harness exits.
+    const tries = o.reader ? 4 : 1;
+    for (let i = 0; i < tries; i++) {
+      const removed = await container.remove({ force: true, v: true }).then(
+        () => true,
+        (error: { statusCode?: number }) => error.statusCode === 404,
+      );
+      if (removed) {
+        unregisterContainer(engine.socket, container.id);
+        break;
+      }
+      if (i + 1 < tries) await new Promise((r) => setTimeout(r, 5000));
+    }
     logs.close();
   };
   try {
@@ -115,7 +138,8 @@ export async function startContainer(engine: Engine, spec: ContainerSpec, o: { w
   const pid = state?.Pid ?? 0;
   let cgroup: CgroupPaths | null = null;
   const cgroupPaths = () => (cgroup ??= pid > 0 ? cgroupOfPid(pid) : null);
-  const exited = watchExit(container, pid, () => stopped);
+  const reader = o.reader;
+  const exited = reader ? watchRemote(container, reader, pid, () => stopped) : watchExit(container, async (p) => fs.existsSync(`/proc/${p}`), pid, () => stopped);
   return {
     container,
     pid,
@@ -139,6 +163,10 @@ export async function startContainer(engine: Engine, spec: ContainerSpec, o: { w
       ),
     logTail,
     stats: ({ pss }) => {
+      if (reader) {
+        if (pid <= 0) return { read: async () => null, label: `not readable: the engine of ${reader.hostName} gave no process id` };
+        return { read: () => reader.sample(pid, { pss }), label: `${pss ? CONTAINER_PSS_LABEL.replace("the host's /proc", `the /proc of ${reader.hostName}, by the harness's reader container there`) : `the container's cgroup working set on ${reader.hostName}`}` };
+      }
       const paths = cgroupPaths();
       if (!paths) return { read: async () => null, label: 'not readable: the container cgroup was not found' };
       // PSS when the host may read the container's processes (a rootful engine, or ours).
@@ -167,6 +195,8 @@ export async function runToEnd(engine: Engine, spec: ContainerSpec): Promise<str
   }
 }
 
+export { sampleCgroup, sampleContainerPss };
+
 export const CONTAINER_PSS_LABEL =
   "PSS summed over the container's process tree (read from the host's /proc/PID/smaps_rollup: each shared page divided among the processes that map it, on the host as a whole; the same figure as the local runtime's)";
 
@@ -175,36 +205,15 @@ const V1_CHARGE_NOTE = '; on cgroup v1, file pages first read by another cgroup 
 
 const NOT_PSS_NOTE = " (the container's processes' /proc/PID/smaps_rollup could not be read from the host, as with a rootless engine, so not the local runtime's PSS)";
 
-/** One reading of a container from its cgroup files: no call to the engine's API. */
-export function sampleCgroup(paths: CgroupPaths): ResourceSample | null {
-  const memory = readCgroupMemory(paths);
-  const cpuSeconds = readCgroupCpuSeconds(paths);
-  if (!memory || cpuSeconds === null) return null;
-  return { atMs: performance.now(), memoryBytes: memory.workingSetBytes, rssBytes: memory.usageBytes, cpuSeconds };
-}
-
-/**
- * A container's memory as the local runtime reads a process tree's: PSS summed over the container's
- * processes (the tree under its main process, seen from the host's /proc), so both runtimes report
- * the same figure and the claim compares like with like. CPU stays the cgroup's. Null when a whole
- * PSS reading could not be had (a process exited meanwhile), as locally.
- */
-export function sampleContainerPss(pid: number, paths: CgroupPaths): ResourceSample | null {
-  const tree = sampleTree(pid);
-  const cpuSeconds = readCgroupCpuSeconds(paths);
-  if (!tree || cpuSeconds === null) return null;
-  return { ...tree, cpuSeconds };
-}
-
-/** Resolves when the container stops running. Watches its main process in /proc (no engine call:
+/** Resolves when the container stops running. Watches its main process (`running`: this machine's /proc, or another host's reader; no engine call:
  * Podman 4's `wait` endpoint, and frequent inspects, keep its API service busy on a CPU, stealing
  * it from the very measurement it watches); asks the engine once, for the exit code, when the
  * process is gone. Never resolves once `done()` says the harness stopped it. */
-function watchExit(container: Docker.Container, pid: number, done: () => boolean): Promise<Exit> {
+function watchExit(container: Docker.Container, running: (pid: number) => Promise<boolean>, pid: number, done: () => boolean): Promise<Exit> {
   return new Promise((resolve) => {
     const poll = async () => {
       if (done()) return;
-      if (pid > 0 && fs.existsSync(`/proc/${pid}`)) return void setTimeout(poll, 250).unref();
+      if (pid > 0 && (await running(pid))) return void setTimeout(poll, 250).unref();
       try {
         const info = await container.inspect();
         if (!info.State.Running && !done()) return resolve({ code: info.State.ExitCode ?? null, signal: null });
@@ -214,6 +223,33 @@ function watchExit(container: Docker.Container, pid: number, done: () => boolean
       setTimeout(poll, 1000).unref();
     };
     setTimeout(poll, 200).unref();
+  });
+}
+
+/** How long another host may leave the reader's liveness question unanswered before it counts as lost. */
+const LOST_AFTER_MS = 6000;
+
+/** watchExit for a container on another host: its reader answers whether the process runs; a host
+ * whose reader stops answering (a link cut, a dead engine or host) ends the watch as lost, naming it. */
+function watchRemote(container: Docker.Container, reader: RemoteProcReader, pid: number, done: () => boolean): Promise<Exit> {
+  return new Promise((resolve) => {
+    let silentSince: number | null = null;
+    const running = async (p: number): Promise<boolean> => {
+      const answer = await Promise.race([reader.alive(p).catch(() => null), new Promise<null>((r) => setTimeout(() => r(null), 2000))]);
+      if (typeof answer === 'boolean') {
+        silentSince = null;
+        return answer;
+      }
+      silentSince ??= Date.now();
+      if (Date.now() - silentSince >= LOST_AFTER_MS && !done()) {
+        resolve({ code: null, signal: null, lost: `${reader.hostName} stopped answering: its reader gave no answer for ${LOST_AFTER_MS / 1000} s (a cut link, or a dead engine or host)` });
+        return false;
+      }
+      return true;
+    };
+    void watchExit(container, running, pid, done).then((exit) => {
+      if (silentSince === null) resolve(exit);
+    });
   });
 }
 

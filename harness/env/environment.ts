@@ -39,6 +39,7 @@ export async function collectEnvironment(options: {
   loader: Environment['loader'];
   pinning: Environment['pinning'];
   engine?: Environment['engine'];
+  hosts?: Environment['hosts'];
 }): Promise<Environment> {
   const commit = await gitHead(options.projectRoot);
   const status = commit ? await git(['status', '--porcelain', '--untracked-files=no'], options.projectRoot) : null;
@@ -57,5 +58,6 @@ export async function collectEnvironment(options: {
     gitDirty: status === null ? null : status.length > 0,
     pinning: options.pinning,
     ...(options.engine && { engine: options.engine }),
+    ...(options.hosts && { hosts: options.hosts }),
   };
 }

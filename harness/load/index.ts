@@ -10,20 +10,41 @@ import { createHttpLoader } from './http/index.ts';
 import { resolveLoaderRuntime } from './loader-runtime.ts';
 import { createWrkLoader } from './wrk.ts';
 import { createWsLoader } from './ws/index.ts';
+import type { ProgramRuntime } from './kit/pool.ts';
+import type { WorkerSpawner } from './kit/spawner.ts';
 import type { WsLoader } from './ws/types.ts';
+
+/** Where the loader's workers run when not on this machine: containers on another host (harness/hosts/remote.ts). */
+export interface LoaderPlacement {
+  spawner: WorkerSpawner;
+  runtime: ProgramRuntime;
+  hostName: string;
+}
 
 interface LoaderModule<L> {
   name: string;
-  create(cpus: number[]): Promise<L>;
+  create(cpus: number[], placement?: LoaderPlacement): Promise<L>;
 }
+
+/** Loaders that run no worker of the kit cannot run on another host. */
+const hereOnly = (name: string, placement: LoaderPlacement | undefined) => {
+  if (placement) throw new UserError(`--loader ${name} runs on this machine only; --loader-host ${placement.hostName} runs the harness's own loader.`, 'Use --loader harness (the default), or leave out --loader-host.');
+};
 
 /** In the order --help lists them; the first is the default. */
 const LOADERS: readonly LoaderModule<HttpLoader>[] = [
-  { name: 'harness', create: async (cpus) => createHttpLoader({ cpus, runtime: await resolveLoaderRuntime() }) },
-  { name: 'autocannon', create: async (cpus) => createAutocannonLoader(cpus) },
+  { name: 'harness', create: async (cpus, placement) => createHttpLoader({ cpus, runtime: placement?.runtime ?? (await resolveLoaderRuntime()), ...(placement && { spawner: placement.spawner }) }) },
+  {
+    name: 'autocannon',
+    create: async (cpus, placement) => {
+      hereOnly('autocannon', placement);
+      return createAutocannonLoader(cpus);
+    },
+  },
   {
     name: 'wrk',
-    create: async (cpus) => {
+    create: async (cpus, placement) => {
+      hereOnly('wrk', placement);
       const wrk = createWrkLoader(cpus);
       if (!wrk) throw new UserError('--loader wrk: wrk is not installed.', 'sudo apt-get install -y wrk (or use --loader harness).');
       return wrk;
@@ -31,7 +52,9 @@ const LOADERS: readonly LoaderModule<HttpLoader>[] = [
   },
 ];
 
-const WS_LOADERS: readonly LoaderModule<WsLoader>[] = [{ name: 'harness', create: async (cpus) => createWsLoader({ cpus, runtime: await resolveLoaderRuntime() }) }];
+const WS_LOADERS: readonly LoaderModule<WsLoader>[] = [
+  { name: 'harness', create: async (cpus, placement) => createWsLoader({ cpus, runtime: placement?.runtime ?? (await resolveLoaderRuntime()), ...(placement && { spawner: placement.spawner }) }) },
+];
 
 export const LOADER_NAMES: readonly string[] = LOADERS.map((l) => l.name);
 export const DEFAULT_LOADER = LOADERS[0]!.name;
@@ -48,12 +71,12 @@ export const parseLoaderName = (text: string, flag: string): string => parseName
 /** Validates a WebSocket loader's name, likewise. */
 export const parseWsLoaderName = (text: string, flag: string): string => parseName(WS_LOADER_NAMES, 'a WebSocket loader', text, flag);
 
-export async function createLoader(name: string, cpus: number[]): Promise<HttpLoader> {
-  return LOADERS.find((l) => l.name === parseLoaderName(name, '--loader'))!.create(cpus);
+export async function createLoader(name: string, cpus: number[], placement?: LoaderPlacement): Promise<HttpLoader> {
+  return LOADERS.find((l) => l.name === parseLoaderName(name, '--loader'))!.create(cpus, placement);
 }
 
-export async function createWsLoaderNamed(name: string, cpus: number[]): Promise<WsLoader> {
-  return WS_LOADERS.find((l) => l.name === parseWsLoaderName(name, '--ws-loader'))!.create(cpus);
+export async function createWsLoaderNamed(name: string, cpus: number[], placement?: LoaderPlacement): Promise<WsLoader> {
+  return WS_LOADERS.find((l) => l.name === parseWsLoaderName(name, '--ws-loader'))!.create(cpus, placement);
 }
 
 /** A result's errors by kind (ECONNREFUSED, ECONNRESET, 'connect timeout', ...), as far as its loader tells them apart; {} when it does not. */

@@ -2,6 +2,7 @@
 // time) that opens with the claims at a glance (a short table and the forest plot, one screen), the
 // claims in detail one click below, then each scenario's section with its charts, and the machine.
 // Plus the charts as SVG and PNG files.
+import { hostsNote, hostsTable } from './hosts.ts';
 import type { ReportFile, RunResults, Table } from '../types.ts';
 import { chartSpecs, renderPng, renderSvg } from './charts.ts';
 import {
@@ -88,6 +89,7 @@ export async function renderHtmlAndCharts(results: RunResults): Promise<ReportFi
     ].join('\n'),
   );
   const services = servicesTable(results);
+  const hosts = hostsTable(results);
   const note = migrationNote(results);
   const html = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Django vs Node.js: benchmark report ${esc(results.runId)}</title><style>${CSS}</style></head>
@@ -109,7 +111,7 @@ ${htmlTable(claimsTable(verdicts), { attrs: ' id="claims"', ...claimRows })}
 ${sections.join('\n')}
 <h2>Targets</h2>
 ${htmlTable(targetsTable(results))}
-${services ? `<h2>Services</h2>\n${htmlTable(services)}\n` : ''}<h2>Environment</h2>
+${services ? `<h2>Services</h2>\n${htmlTable(services)}\n` : ''}${hosts ? `<h2>Hosts</h2>\n<p>${inline(hostsNote(results)!)}</p>\n${htmlTable(hosts)}\n` : ''}<h2>Environment</h2>
 <table id="environment"><tbody>
 ${environmentRows(results).map(([k, v]) => `<tr><th>${esc(k!)}</th><td>${esc(v!)}</td></tr>`).join('\n')}
 </tbody></table>

@@ -1,5 +1,6 @@
 // report.md: the claims at a glance first (one short row each), then the claims in detail, each
 // scenario's section (brought by its result kind), the targets, the services and the machine.
+import { hostsNote, hostsTable } from './hosts.ts';
 import type { ReportFile, RunResults, Table } from '../types.ts';
 import { cell } from './format.ts';
 import {
@@ -78,6 +79,8 @@ export function renderMarkdown(results: RunResults): string {
   out.push('## Targets', '', mdTable(targetsTable(results)), '');
   const services = servicesTable(results);
   if (services) out.push('## Services', '', mdTable(services), '');
+  const hosts = hostsTable(results);
+  if (hosts) out.push('## Hosts', '', hostsNote(results)!, '', mdTable(hosts), '');
   out.push('## Environment', '', mdTable({ header: ['what', 'value'], rows: environmentRows(results) }), '');
   return out.join('\n');
 }

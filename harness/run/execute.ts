@@ -15,6 +15,7 @@ import { DEFAULT_CONFIDENCE } from '../claims/evaluate.ts';
 import { optionsOf, type RunOptions } from './options.ts';
 import { OVERHEAD_S, plannedFor, skipReason } from './plan.ts';
 import { startServices } from './services.ts';
+import { describeExit } from '../runtime/readiness.ts';
 
 export interface ExecuteOptions {
   store: ResultsStore;
@@ -104,9 +105,9 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
       void running.exited.then(async (exit) => {
         if (services.get(name) !== running) return;
         const error = new UserError(
-          `Service ${name} exited during the run (${exit.signal ? `signal ${exit.signal}` : `exit code ${exit.code}`}).`,
-          'Read its log lines below; the measurements that needed it are marked failed.',
-          await running.logs(20).catch(() => []),
+          `Service ${name} ${exit.lost ? 'was lost' : 'exited'} during the run (${describeExit(exit)}).`,
+          exit.lost ? 'Check the link to that host and its engine; the measurements that needed the service are marked failed, and those done before are kept.' : 'Read its log lines below; the measurements that needed it are marked failed.',
+          exit.lost ? [] : await running.logs(20).catch(() => []),
         );
         services.delete(name);
         serviceErrors.set(name, error);

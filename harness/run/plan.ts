@@ -14,6 +14,7 @@ const NEED_WORDS: Record<keyof Omit<RuntimeCapabilities, 'unit'>, string> = {
   images: 'builds images',
   startupSplit: "splits a start into the engine's share and the application's",
   processTree: "reads the target's process tree",
+  hosts: "runs targets through other hosts' engines",
 };
 
 /** "builds images": what a scenario needs of the runtime, in words. */

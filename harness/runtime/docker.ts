@@ -24,17 +24,24 @@ import { freePort } from './ports.ts';
 import { checkTrue, httpOk } from './readiness.ts';
 import { StartedSet } from './started.ts';
 import { parseTargetRef } from '../versions/refs.ts';
+import { planHosts, type HostPlan, type RunHost } from '../hosts/plan.ts';
+import { RemoteHosts } from '../hosts/remote.ts';
 
 const HOST = '127.0.0.1';
+/** Where a server listens when another host must reach it (host networking: the host's every address). */
+const ANY = '0.0.0.0';
 
 /** A version as an image tag allows it ([A-Za-z0-9_.-], 128 at most with the hash). */
 export const imageTagPart = (version: string): string => version.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 80);
 
-export type DockerRuntimeOptions = RuntimeOptions;
+export interface DockerRuntimeOptions extends RuntimeOptions {
+  /** The hosts of the run and what reaches them; absent: everything on `engine`'s machine, as one host. */
+  remote?: RemoteHosts;
+}
 
 /** Containers on the host's kernel: the host's /proc shows their processes (PSS of the tree, when the
  * engine is rootful or ours), and the engine's StartedAt splits its share of a start from the app's. */
-const CAN: RuntimeCapabilities = { unit: 'container', images: true, startupSplit: true, processTree: true };
+const CAN: RuntimeCapabilities = { unit: 'container', images: true, startupSplit: true, processTree: true, hosts: true };
 
 interface Built {
   tag: string;
@@ -56,6 +63,21 @@ export class DockerRuntime implements Runtime {
 
   private docker(): Docker {
     return this.engine.docker;
+  }
+
+  private get hosts(): HostPlan | undefined {
+    return this.options.remote?.plan;
+  }
+
+  /** What a role's containers need on `host`: its engine, the image there, a reader of its processes
+   * when it is another machine, a free port in its network, and where it is reached. */
+  private async placeOn(host: RunHost | undefined, tag: string, log: (line: string) => void) {
+    const remote = this.options.remote;
+    if (!host || !remote) return { engine: this.engine, port: await freePort(HOST), at: HOST, bind: HOST, reader: undefined };
+    await remote.ship(host, tag, log);
+    const reader = host.remote ? await remote.reader(host) : undefined;
+    const port = reader ? await reader.freePort() : await freePort(ANY);
+    return { engine: host.engine, port, at: host.ip, bind: this.hosts!.spread ? ANY : HOST, reader };
   }
 
   private logFile(name: string): string | undefined {
@@ -99,7 +121,10 @@ export class DockerRuntime implements Runtime {
     // The base follows the version: the Node.js or Deno its package.json pins, the Python range it needs.
     const base: BaseSpec = d.base === 'python' ? { key: 'python', python: target.version?.python } : { key: d.base, version: pinnedIn(target.dir, d.base) };
     const version = target.version && (target.version.kind === 'revision' ? `git-${target.version.commit!.slice(0, 12)}` : target.version.key);
-    this.built.set(name, await this.build(name, target.dir, d.dockerfile, base, `the image of target "${name}"`, log, version));
+    const built = await this.build(name, target.dir, d.dockerfile, base, `the image of target "${name}"`, log, version);
+    // Built here, run there: the image goes to the targets' host before any trial.
+    if (this.hosts) await this.options.remote!.ship(this.hosts.target, built.tag, log);
+    this.built.set(name, built);
   }
 
   private builtFor(target: Target): Built {
@@ -150,25 +175,26 @@ export class DockerRuntime implements Runtime {
   async start(target: Target, options: StartOptions): Promise<RunningTarget> {
     const name = target.decl.name;
     const { tag } = this.builtFor(target);
-    const ulimits = this.options.openFiles === undefined ? undefined : await this.ulimits(tag, this.options.openFiles);
-    const port = await freePort(HOST);
+    const place = await this.placeOn(this.hosts?.target, tag, () => {});
+    const ulimits = this.options.openFiles === undefined ? undefined : await this.ulimits(place.engine, tag, this.options.openFiles);
+    const port = place.port;
     const workers = options.cpus.length;
     // Wall clock beside the monotonic one, at the same instant: the engine's StartedAt is wall-clock.
     const createdAtMs = Date.now();
     const startedAt = performance.now();
     const container = await startContainer(
-      this.engine,
+      place.engine,
       {
         image: tag,
         label: name,
-        env: { ...options.env, ...declaredEnv(target), HOST, PORT: String(port), WORKERS: String(workers) },
+        env: { ...options.env, ...declaredEnv(target), HOST: place.bind, PORT: String(port), WORKERS: String(workers), ...(place.at !== HOST && { TARGET_ADDRESS: place.at }) },
         cpus: options.cpus,
         memoryBytes: this.options.memoryBytes ?? 2 * 1024 ** 3,
         ulimits,
       },
-      { what: `target "${name}"`, logFile: this.logFile(name) },
+      { what: `target "${name}"`, logFile: this.logFile(name), ...(place.reader && { reader: place.reader }) },
     );
-    const url = `http://${HOST}:${port}`;
+    const url = `http://${place.at}:${port}`;
     await container.waitReady(
       httpOk(url, { timeoutMs: options.readyTimeoutMs, intervalMs: options.pollIntervalMs ?? 25, path: options.readyPath }),
       `Container of target "${name}"`,
@@ -176,7 +202,8 @@ export class DockerRuntime implements Runtime {
     );
     const readyMs = performance.now() - startedAt;
     // The engine's share ends where it says it started the container's process; no split if it gave no usable time.
-    const split = splitStart({ createdAtMs, startedAt: container.startedAt, readyMs });
+    // Another host's engine says StartedAt on its own clock: the create time is put on that clock.
+    const split = splitStart({ createdAtMs: createdAtMs + (place.reader?.clockOffsetMs ?? 0), startedAt: container.startedAt, readyMs });
     const stats = container.stats({ pss: true });
     return this.started.track<RunningTarget>({
       target,
@@ -202,10 +229,10 @@ export class DockerRuntime implements Runtime {
    * ("error setting rlimit type 6") where it lacks CAP_SYS_RESOURCE; such an engine gets nproc as
    * its containers have it without limits, so that only the open-files limit changes.
    */
-  private ulimits(image: string, openFiles: number): Promise<Docker.HostConfig['Ulimits']> {
+  private ulimits(engine: Engine, image: string, openFiles: number): Promise<Docker.HostConfig['Ulimits']> {
     const nofile = { Name: 'nofile', Soft: openFiles, Hard: openFiles };
     // `cat /proc/self/limits` in a throwaway container with these ulimits: its output, or the engine's error.
-    const limits = (ulimits: Docker.HostConfig['Ulimits']) => runToEnd(this.engine, { image, label: 'limits-probe', entrypoint: ['cat'], cmd: ['/proc/self/limits'], ulimits });
+    const limits = (ulimits: Docker.HostConfig['Ulimits']) => runToEnd(engine, { image, label: 'limits-probe', entrypoint: ['cat'], cmd: ['/proc/self/limits'], ulimits });
     this.ulimitsFound ??= (async () => {
       const alone = await limits([nofile]).then(
         () => null,
@@ -223,11 +250,18 @@ export class DockerRuntime implements Runtime {
     const d = service.docker;
     if (!d) throw new UserError(`The ${service.name} service cannot run as a container.`, 'Use --runtime local.');
     const { tag, base } = await this.build(`service-${service.name}`, serviceContext(d.dockerfile), d.dockerfile, { key: d.base }, `the image of service ${service.name}`, o.log);
-    const port = await freePort(HOST);
-    const endpoint = { host: HOST, port };
+    const place = await this.placeOn(this.hosts?.service, tag, o.log);
+    const port = place.port;
+    const endpoint = { host: place.at, port };
     const startedAt = new Date().toISOString();
     const label = `service-${service.name}`;
-    const container = await startContainer(this.engine, { image: tag, label, env: d.env(port), cpus: o.cpus }, { what: `service ${service.name}`, logFile: this.logFile(label) });
+    // Reached from the targets' host and from here: it listens on its host's address and lets in those two only.
+    const net = this.hosts?.spread ? { listen: place.at, clients: await this.options.remote!.clientsOf(this.hosts.service) } : undefined;
+    const container = await startContainer(
+      place.engine,
+      { image: tag, label, env: d.env(port, net), cpus: o.cpus },
+      { what: `service ${service.name}`, logFile: this.logFile(label), ...(place.reader && { reader: place.reader }) },
+    );
     let version: string;
     try {
       await container.waitReady(checkTrue(() => service.ready(endpoint), { timeoutMs: o.readyTimeoutMs, intervalMs: 200 }), `Service ${service.name}`, 'Read its log lines below.');
@@ -241,7 +275,7 @@ export class DockerRuntime implements Runtime {
       service,
       endpoint,
       env: service.env(endpoint),
-      info: { name: service.name, mode: 'container', version, cpus: o.cpus, config: service.config, source: `${tag} on ${base.origin} base ${base.ref}`, startedAt },
+      info: { name: service.name, mode: 'container', version, cpus: o.cpus, config: net && service.exposedConfig ? service.exposedConfig(net) : service.config, source: `${tag} on ${base.origin} base ${base.ref}`, startedAt },
       logs: (n: number) => container.logTail(n),
       // The cgroup's working set, as before PSS was read for targets: a service's memory is no claim's.
       stats: container.stats({ pss: false }).read,
@@ -250,8 +284,9 @@ export class DockerRuntime implements Runtime {
     });
   }
 
-  shutdown(): Promise<void> {
-    return this.started.stopAll();
+  async shutdown(): Promise<void> {
+    await this.started.stopAll();
+    await this.options.remote?.stop();
   }
 }
 
@@ -273,7 +308,18 @@ export const dockerRuntime: RuntimeModule = {
   requirements: dockerRequirements,
   pythons: async () => pythonBaseOffers(),
   async create(options) {
-    const engine = await requireEngine();
-    return { runtime: new DockerRuntime(engine, { ...options, gitCommit: options.gitCommit ?? (await gitHead(PROJECT_ROOT)) }), engine };
+    const gitCommit = options.gitCommit ?? (await gitHead(PROJECT_ROOT));
+    const specs = options.hosts?.specs ?? {};
+    if (!Object.values(specs).some(Boolean)) {
+      const engine = await requireEngine();
+      return { runtime: new DockerRuntime(engine, { ...options, gitCommit }), engine };
+    }
+    // Images are built here when this machine has an engine (the other hosts may reach no registry
+    // or mirror) and shipped to each host; else on the targets' host.
+    const local = await findEngine();
+    const plan = await planHosts(specs, { ...options.hosts!.connect, local: requireEngine });
+    const build = local ?? plan.target.engine;
+    const hosts = new RemoteHosts(plan, build, options.hosts!.connect, options.hosts!.log);
+    return { runtime: new DockerRuntime(build, { ...options, gitCommit, remote: hosts }), engine: build, hosts };
   },
 };

@@ -1,6 +1,9 @@
 // What a runtime module exports for the registry (registry.ts): its name, what it can do, and how
 // to make it. A new runtime is a file that exports one of these plus one line in the registry.
 import type { Engine } from '../docker/engine.ts';
+import type { ConnectOptions } from '../hosts/address.ts';
+import type { HostSpecs } from '../hosts/plan.ts';
+import type { RemoteHosts } from '../hosts/remote.ts';
 import type { PythonOffer, Runtime, RuntimeCapabilities, RuntimeName } from '../types.ts';
 import type { Requirement } from './requirements.ts';
 
@@ -16,12 +19,16 @@ export interface RuntimeOptions {
   memoryBytes?: number;
   /** Build local bases even where official ones could be pulled (docker). */
   preferLocalBases?: boolean;
+  /** The engines of other hosts for the targets, the services and the loader (runtimes that can.hosts). */
+  hosts?: { specs: HostSpecs; connect: ConnectOptions; log?: (line: string) => void };
 }
 
 export interface CreatedRuntime {
   runtime: Runtime;
   /** The container engine behind it, recorded in results.json; null when there is none. */
   engine: Engine | null;
+  /** The run's other hosts, when options.hosts named any. */
+  hosts?: RemoteHosts;
 }
 
 export interface RuntimeModule {

@@ -5,7 +5,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../errors.ts';
 
-export type Exit = { code: number | null; signal: string | null };
+export type Exit = {
+  code: number | null;
+  signal: string | null;
+  /** Set when no exit was seen but the host it ran on stopped answering (a link cut, a dead engine): why, naming the host. */
+  lost?: string;
+};
+
+/** How it ended, in words: "exit code 1", "signal SIGKILL", or the host that stopped answering. */
+export const describeExit = (e: Exit): string => e.lost ?? (e.signal ? `signal ${e.signal}` : `exit code ${e.code}`);
 
 export interface ReadyResult {
   ok: boolean;

@@ -1,14 +1,18 @@
 // The reaper: a detached sidecar that outlives a crashed harness. The harness writes lines to its
-// stdin: "+g <pgid>" / "-g <pgid>" for process groups, "+c <socket> <id>" / "-c <socket> <id>"
-// for containers, "+d <dir>" / "-d <dir>" for data folders. When stdin closes (the harness exited,
+// stdin: "+g <pgid>" / "-g <pgid>" for process groups, "+c <engine> <id>" / "-c <engine> <id>"
+// for containers (a unix socket's path, or the address of another host's engine, announced first by
+// "+e <address> <connect options as JSON>"), "+d <dir>" / "-d <dir>" for data folders. When stdin closes (the harness exited,
 // however it died) it ends every process group, removes every container still registered, and
 // then the folders, and exits. Same idea as testcontainers' Ryuk.
 import fs from 'node:fs';
 import http from 'node:http';
+import Docker from 'dockerode';
+import { dockerOptions, parseHostAddress, type ConnectOptions } from '../hosts/address.ts';
 
 const groups = new Set<number>();
 const containers = new Map<string, string>(); // id -> unix socket path
 const dirs = new Set<string>();
+const engines = new Map<string, ConnectOptions>(); // another host's address -> how to connect
 
 function removeDirs(): void {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -37,7 +41,19 @@ function killGroups(signal: NodeJS.Signals): void {
   }
 }
 
+/** Removes a container from another host's engine; gives up after 20 s (a host that cannot be reached keeps it: `bench clean` lists it). */
+async function removeRemote(address: string, id: string): Promise<void> {
+  try {
+    // No dockerode `timeout`: its ssh transport's stream has no setTimeout, and the call throws.
+    const docker = new Docker(dockerOptions(parseHostAddress(address, 'reaper'), engines.get(address) ?? {}));
+    await Promise.race([docker.getContainer(id).remove({ force: true, v: true }), new Promise((r) => setTimeout(r, 20_000))]);
+  } catch {
+    // gone already, or the host cannot be reached
+  }
+}
+
 function removeContainer(socketPath: string, id: string): Promise<void> {
+  if (!socketPath.startsWith('/')) return removeRemote(socketPath, id);
   return new Promise((resolve) => {
     const req = http.request({ socketPath, method: 'DELETE', path: `/containers/${encodeURIComponent(id)}?force=true&v=true`, timeout: 20_000 }, (res) => {
       res.resume();
@@ -66,6 +82,12 @@ process.stdin.on('data', (chunk: string) => {
       const dir = args.join(' ');
       if (op === '+d') dirs.add(dir);
       else dirs.delete(dir);
+    } else if (op === '+e' && args.length >= 2) {
+      try {
+        engines.set(args[0]!, JSON.parse(args.slice(1).join(' ')) as ConnectOptions);
+      } catch {
+        // a line the harness did not write
+      }
     } else if ((op === '+c' || op === '-c') && args.length === 2) {
       if (op === '+c') containers.set(args[1]!, args[0]!);
       else containers.delete(args[1]!);

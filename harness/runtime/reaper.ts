@@ -50,14 +50,21 @@ export function unregisterDir(dir: string): void {
   sidecar?.stdin?.write(`-d ${dir}\n`);
 }
 
-/** Containers are removed through the engine's API by the sidecar (unix sockets only). */
-export function registerContainer(socket: string, id: string): void {
-  if (!socket.startsWith('unix://')) return;
+/** Another host's engine (its address as given, ssh:// or tcp://) and how to connect to it: its
+ * containers can then be registered like a local engine's. Only paths and flags are passed, no key. */
+export function registerEngine(address: string, connect: { sshKey?: string; knownHosts?: string; insecure?: boolean; certDir?: string }): void {
   startSidecar();
-  sidecar?.stdin?.write(`+c ${socket.slice('unix://'.length)} ${id}\n`);
+  sidecar?.stdin?.write(`+e ${address} ${JSON.stringify(connect)}\n`);
+}
+
+const engineKey = (socket: string) => (socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket);
+
+/** Containers are removed through the engine's API by the sidecar: a unix socket's, or a registered host's. */
+export function registerContainer(socket: string, id: string): void {
+  startSidecar();
+  sidecar?.stdin?.write(`+c ${engineKey(socket)} ${id}\n`);
 }
 
 export function unregisterContainer(socket: string, id: string): void {
-  if (!socket.startsWith('unix://')) return;
-  sidecar?.stdin?.write(`-c ${socket.slice('unix://'.length)} ${id}\n`);
+  sidecar?.stdin?.write(`-c ${engineKey(socket)} ${id}\n`);
 }

@@ -59,3 +59,9 @@ export async function createRuntime(choice: RuntimeName, options: RuntimeOptions
   if (picked) return picked.create(options);
   throw new UserError('--runtime auto: no runtime can run on this machine.', `Run \`npm run bench -- doctor\` to see what each needs. ${allowed()}`);
 }
+
+/** Whether the runtime `choice` names (auto: the one it would pick) can do `what`. */
+export async function runtimeCan(choice: RuntimeName, what: keyof RuntimeModule['can']): Promise<boolean> {
+  const module = choice === AUTO ? await autoChoice() : runtimeModule(choice);
+  return Boolean(module?.can[what]);
+}

@@ -72,6 +72,20 @@ export const POSTGRES_CONFIG: PostgresSetting[] = [
   ...INITDB_OPTIONS.map(({ option, value, reason }) => ({ setting: `initdb ${option}`, value: value ?? 'yes', reason })),
 ];
 
+/** The settings where the targets run on another host: it listens on its host's address, and
+ * trusts only the clients named (the targets' host and the harness's), one pg_hba line each. */
+export function exposedSettings(net: { listen: string; clients: string[] }): PostgresSetting[] {
+  return [
+    ...SERVER_SETTINGS.map((s) =>
+      s.setting === 'listen_addresses' ? { ...s, value: net.listen, reason: "the service host's address: the targets run on another host (the run's --target-host), and the harness reaches it from its own" } : s,
+    ),
+    ...net.clients.map((ip) => ({ setting: 'pg_hba.conf', value: `host all all ${ip}/32 trust`, reason: 'lets in the targets\' host and the harness (and no one else) without a password, as loopback is let in when all runs on one machine' })),
+  ];
+}
+
+/** pg_hba.conf lines for the container's start script (PG_HBA, ';'-separated). */
+export const hbaLines = (clients: string[]): string => clients.map((ip) => `host all all ${ip}/32 trust`).join(';');
+
 function oneWord(what: string, text: string): string {
   // The container receives each list as one space-separated variable, split by its shell.
   if (text === '' || /[\s'"\\$`*?[\]]/.test(text)) throw new Error(`PostgreSQL ${what} ${JSON.stringify(text)} cannot be passed as one word`);
@@ -80,7 +94,7 @@ function oneWord(what: string, text: string): string {
 
 /** `-c setting=value` for every server setting. */
 export function postgresArgs(settings: PostgresSetting[] = SERVER_SETTINGS): string[] {
-  return settings.flatMap(({ setting, value }) => ['-c', oneWord('setting', `${setting}=${value}`)]);
+  return settings.filter((s) => s.setting !== 'pg_hba.conf').flatMap(({ setting, value }) => ['-c', oneWord('setting', `${setting}=${value}`)]);
 }
 
 /** initdb's arguments (besides -D). */

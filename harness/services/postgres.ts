@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import { UserError } from '../errors.ts';
 import type { ServiceDeclaration, ServiceEndpoint } from '../types.ts';
 import { asUser, embeddedPostgres } from './embedded-postgres.ts';
-import { initdbArgs, POSTGRES_CONFIG, postgresArgs } from './postgres-config.ts';
+import { exposedSettings, hbaLines, initdbArgs, POSTGRES_CONFIG, postgresArgs, SERVER_SETTINGS } from './postgres-config.ts';
 
 /** The schema and data (targets/CONTRACT.md), run through the client in both runtimes. */
 export const INIT_SQL = fileURLToPath(new URL('./postgres-init.sql', import.meta.url));
@@ -44,6 +44,7 @@ export const postgresService: ServiceDeclaration = {
   name: 'postgres',
   description: 'PostgreSQL with the TechEmpower World (10,000 rows) and Fortune (12 rows) tables',
   config: POSTGRES_CONFIG,
+  exposedConfig: (net) => [...exposedSettings(net), ...POSTGRES_CONFIG.slice(SERVER_SETTINGS.length)],
 
   async ready(endpoint) {
     const sql = connect(endpoint, 'postgres', { connectTimeoutS: 2 });
@@ -108,7 +109,12 @@ export const postgresService: ServiceDeclaration = {
     dockerfile: 'docker/postgres.Dockerfile',
     base: 'debian',
     // The image's start script runs initdb and the server with exactly these.
-    env: (port) => ({ PG_PORT: String(port), PG_ARGS: postgresArgs().join(' '), PG_INITDB_ARGS: initdbArgs().join(' ') }),
+    env: (port, net) => ({
+      PG_PORT: String(port),
+      PG_ARGS: postgresArgs(net ? exposedSettings(net) : SERVER_SETTINGS).join(' '),
+      PG_INITDB_ARGS: initdbArgs().join(' '),
+      ...(net && { PG_HBA: hbaLines(net.clients) }),
+    }),
     // Replaced by what the running server reports (serverVersion).
     version: '17 (Debian trixie package postgresql-17)',
   },

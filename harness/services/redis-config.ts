@@ -30,6 +30,15 @@ export const REDIS_SETTINGS: RedisSetting[] = [
   },
 ];
 
+/** The settings where the targets run on another host: it listens on its host's address; with no
+ * password, protected mode would refuse every client beyond loopback. */
+export function exposedRedisSettings(net: { listen: string; clients: string[] }): RedisSetting[] {
+  return [
+    ...REDIS_SETTINGS.map((s) => (s.setting === 'bind' ? { ...s, value: net.listen, reason: "the service host's address: the targets run on another host (the run's --target-host)" } : s)),
+    { setting: 'protected-mode', value: 'no', reason: `it refuses every client beyond loopback while there is no password; the targets' host and the harness (${net.clients.join(', ')}) must reach it on the test or private network the run was given` },
+  ];
+}
+
 /** Both runtimes' configuration as recorded in results.json (ServiceInfo.config). */
 export const REDIS_CONFIG: RedisSetting[] = REDIS_SETTINGS;
 

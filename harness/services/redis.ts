@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { UserError } from '../errors.ts';
 import type { ServiceDeclaration, ServiceEndpoint } from '../types.ts';
 import { asUser, type ServerUser } from './embedded-postgres.ts';
-import { REDIS_CONFIG, redisConf } from './redis-config.ts';
+import { exposedRedisSettings, REDIS_CONFIG, redisConf } from './redis-config.ts';
 import { parseInfo, redisCommand } from './redis-client.ts';
 
 export const REDIS_INSTALL = 'sudo apt-get install -y redis-server';
@@ -90,6 +90,7 @@ export const redisService: ServiceDeclaration = {
     return version;
   },
 
+  exposedConfig: (net) => exposedRedisSettings(net),
   env: ({ host, port }) => ({ REDIS_URL: `redis://${host}:${port}/0` }),
 
   local: {
@@ -110,7 +111,7 @@ export const redisService: ServiceDeclaration = {
     dockerfile: 'docker/redis.Dockerfile',
     base: 'debian',
     // The image's start script writes REDIS_CONF to its redis.conf: the local runtime's text.
-    env: (port) => ({ REDIS_PORT: String(port), REDIS_CONF: redisConf() }),
+    env: (port, net) => ({ REDIS_PORT: String(port), REDIS_CONF: redisConf(net ? exposedRedisSettings(net) : undefined) }),
     // Replaced by what the running server reports (serverVersion).
     version: "Debian trixie's redis-server package",
   },

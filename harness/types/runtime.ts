@@ -18,6 +18,8 @@ export interface RuntimeCapabilities {
   startupSplit: boolean;
   /** It reads the target's own process tree (memory as PSS of its processes, the open-files limit of each). */
   processTree: boolean;
+  /** It runs targets and services through other hosts' engines (--target-host, --service-host, --loader-host). */
+  hosts?: boolean;
 }
 
 /** A target declaration together with the folder it lives in. */
@@ -101,7 +103,7 @@ export interface RunningTarget {
   statsIntervalMs: number;
   logs(tail: number): Promise<string[]>;
   /** Resolves if the target exits on its own (a crash during the run). */
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  exited: Promise<{ code: number | null; signal: string | null; lost?: string }>;
   stop(): Promise<void>;
   /**
    * How many descriptors each of the target's processes may open, read from those processes: a
@@ -121,6 +123,12 @@ export interface OpenFilesLimit {
   source: string;
 }
 
+/** A service reached from other hosts: the address it listens on, and the client IPs it lets in. */
+export interface ServiceNetwork {
+  listen: string;
+  clients: string[];
+}
+
 /** Where a started service listens. */
 export interface ServiceEndpoint {
   host: string;
@@ -137,6 +145,8 @@ export interface ServiceDeclaration {
   description: string;
   /** Every setting changed from the service's defaults, with the reason (recorded in results.json). */
   config: ServiceInfo['config'];
+  /** The configuration as run with `net` (results.json records it instead of `config`). */
+  exposedConfig?(net: ServiceNetwork): ServiceInfo['config'];
   /** Resolves true once the service answers at the endpoint (polled until the timeout). */
   ready(endpoint: ServiceEndpoint): Promise<boolean>;
   /** Run once after it is ready: schema, seed data. */
@@ -153,8 +163,9 @@ export interface ServiceDeclaration {
   docker?: {
     dockerfile: string;
     base: 'python' | 'node' | 'deno' | 'debian';
-    /** Environment of the container for a port; the container runs with host networking. */
-    env(port: number): Record<string, string>;
+    /** Environment of the container for a port; the container runs with host networking. With
+     * `net`, the targets run on another host: listen on `net.listen` and let in `net.clients`. */
+    env(port: number, net?: ServiceNetwork): Record<string, string>;
     version: string;
   };
 }
@@ -168,7 +179,7 @@ export interface RunningService {
   /** Resource use of the service (process tree or container), like RunningTarget.stats(). */
   stats(): Promise<ResourceSample | null>;
   /** Resolves if the service exits on its own (a crash during the run); never after stop(). */
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  exited: Promise<{ code: number | null; signal: string | null; lost?: string }>;
   /** Idempotent; leaves no process, container or data folder behind. */
   stop(): Promise<void>;
 }

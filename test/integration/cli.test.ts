@@ -16,7 +16,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
 
 describe('bad input', () => {
   it.each([
-    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-crash, fixture-hang, fixture-npm-fail, fixture-ok, fixture-python, fixture-slow-start, fixture-twin, fixture-versions, fixture-wrong, fixture-ws, fixture-ws-layer/],
+    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-counting, fixture-crash, fixture-hang, fixture-npm-fail, fixture-ok, fixture-python, fixture-slow-start, fixture-twin, fixture-versions, fixture-wrong, fixture-ws, fixture-ws-layer/],
     [['run', '--scenarios', 'jsn'], /Unknown scenario: "jsn"\. Fix: --scenarios takes a comma-separated list of: json/],
     [['run', '--connections', '16,abc'], /--connections: "abc" is not a whole number from 1 to 10000\. Fix: .*--connections 16,64,256/],
     [['run', '--connections', '16,0'], /--connections: "0" is not a whole number/],
@@ -32,6 +32,9 @@ describe('bad input', () => {
     [['run', '--versions', 'nope=1,2'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: .*each optionally @version/],
     [['run', '--targets', 'fixture-ok@7'], /fixture-ok@7: "7" is neither a version fixture-ok offers \(it offers none\) nor a git revision of this repository/],
     [['run', 'fixture-ok=1'], /run: "fixture-ok=1" follows no --versions/],
+    [['run', '--runtime', 'local', '--target-host', 'ssh://root@10.0.0.1'], /--target-host needs a runtime that runs containers through an engine; the local runtime runs processes on this machine\. Fix: Add --runtime docker/],
+    [['run', '--runtime', 'docker', '--service-host', 'db.example'], /--service-host: "db\.example" is not an engine address\. Fix: .*ssh:\/\/user@host/],
+    [['run', '--runtime', 'docker', '--loader-host', 'tcp://10.0.0.9:2375'], /tcp:\/\/10\.0\.0\.9:2375 is a plain tcp:\/\/ engine address.*--insecure-engines/],
     [['serve'], /serve takes exactly one target name/],
     [['serve', 'nope'], /Unknown target: "nope"/],
   ])('%j is refused with a clear error', async (args, message) => {

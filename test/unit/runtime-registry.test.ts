@@ -49,7 +49,7 @@ describe('runtime registry', () => {
     // What each can really do: a process tree on the host for both (a container's from the host's
     // /proc); images and the engine's share of a start only in containers.
     expect(runtimeModule('local').can).toEqual({ unit: 'process', images: false, startupSplit: false, processTree: true });
-    expect(runtimeModule('docker').can).toEqual({ unit: 'container', images: true, startupSplit: true, processTree: true });
+    expect(runtimeModule('docker').can).toEqual({ unit: 'container', images: true, startupSplit: true, processTree: true, hosts: true });
   });
 
   it("lists each runtime's own requirements for doctor: the docker runtime's engine is required, and missing here", async () => {

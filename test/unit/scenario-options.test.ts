@@ -102,6 +102,6 @@ describe('options a scenario owns', () => {
     // The fix lists the options' keys beside the run's fields (a new file: imports are cached).
     const other = path.join(dir, 'other.config.ts');
     fs.writeFileSync(other, 'export default { fake: 1, nope: 2 };\n');
-    await expect(loadUserConfig(other, ['fake'])).rejects.toMatchObject({ message: expect.stringMatching(/Unrecognized key.*nope/), fix: expect.stringMatching(/^Allowed fields: .*readyTimeoutS, out, fake\.$/) });
+    await expect(loadUserConfig(other, ['fake'])).rejects.toMatchObject({ message: expect.stringMatching(/Unrecognized key.*nope/), fix: expect.stringMatching(/^Allowed fields: .*readyTimeoutS, out, hosts, insecureEngines, sshKey, sshKnownHosts, fake\.$/) });
   });
 });

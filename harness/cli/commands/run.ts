@@ -29,6 +29,9 @@ import { createRuntime, DEFAULT_RUNTIME, parseRuntimeChoice, runtimeChoicesHelp 
 import { fmtDuration } from '../../report/format.ts';
 import { writeQuickReports, writeReports } from '../write-reports.ts';
 import { installInterruptHandler } from '../interrupt.ts';
+import { checkHosts, connectOptions, describeHosts, HOST_FLAGS, HOST_HELP, hostSpecs } from '../../hosts/run-hosts.ts';
+import { planHostCpus } from '../../hosts/cpus.ts';
+import { runtimeCan } from '../../runtime/registry.ts';
 
 export const RESULTS_ROOT = path.join(PROJECT_ROOT, 'results');
 
@@ -70,6 +73,7 @@ ${optionsHelp(OPTIONS).join('\n')}
   --loader-cpus LIST    CPUs for the load generator and the harness itself (default: lower half)
   --service-cpus LIST   CPUs for the services (PostgreSQL, Redis) (default: the loader's on
                         fewer than 4 cores, else one of the lower half of their own)
+${HOST_HELP}
   --out DIR             output folder (default: results/<run-id>)
   --config FILE         configuration file (default: bench.config.ts if present)
   -h, --help            this help
@@ -99,11 +103,12 @@ const RUN_FLAGS = {
   'service-cpus': { type: 'string' },
   out: { type: 'string' },
   config: { type: 'string' },
+  ...HOST_FLAGS,
 } as const;
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values: parsed, positionals } = parseFlags('run', argv, { ...RUN_FLAGS, ...optionFlags(OPTIONS, [...Object.keys(RUN_FLAGS), 'help']) }, true);
-  const values = parsed as { [K in Exclude<keyof typeof RUN_FLAGS, 'versions'>]?: string } & { versions?: string[]; help?: boolean } & Record<string, string | string[] | boolean | undefined>;
+  const values = parsed as { [K in Exclude<keyof typeof RUN_FLAGS, 'versions' | 'insecure-engines'>]?: string } & { versions?: string[]; help?: boolean; 'insecure-engines'?: boolean } & Record<string, string | string[] | boolean | undefined>;
   // `--versions node=24,25 django=5.2,6.1`: the entries after the first arrive as positionals.
   const stray = positionals.filter((p) => !/^[a-z][a-z0-9-]*=/.test(p));
   if (stray.length) throw new UserError(`run: unexpected argument "${stray[0]}".`, 'See `npm run bench -- run --help`.');
@@ -137,21 +142,31 @@ export async function runCommand(argv: string[]): Promise<number> {
   const matrix = values.versions ? parseVersionsMatrix([...values.versions, ...positionals]) : (config.versions ?? {});
   const names = requestedNames(values.targets !== undefined ? parseList(values.targets) : config.targets, matrix);
   const scenarios = selectByName(allScenarios, (s) => s.name, values.scenarios !== undefined ? parseList(values.scenarios) : config.scenarios, 'scenario', '--scenarios');
-  const cpus = planCpus(
-    cpuCount(),
-    values['target-cpus'] !== undefined ? parseCpuList(values['target-cpus'], '--target-cpus') : config.targetCpus,
-    values['loader-cpus'] !== undefined ? parseCpuList(values['loader-cpus'], '--loader-cpus') : config.loaderCpus,
-    values['service-cpus'] !== undefined ? parseCpuList(values['service-cpus'], '--service-cpus') : config.serviceCpus,
-  );
+  const cpuFlags = {
+    target: values['target-cpus'] !== undefined ? parseCpuList(values['target-cpus'], '--target-cpus') : config.targetCpus,
+    loader: values['loader-cpus'] !== undefined ? parseCpuList(values['loader-cpus'], '--loader-cpus') : config.loaderCpus,
+    service: values['service-cpus'] !== undefined ? parseCpuList(values['service-cpus'], '--service-cpus') : config.serviceCpus,
+  };
+  let cpus = planCpus(cpuCount(), cpuFlags.target, cpuFlags.loader, cpuFlags.service);
   const runtimeChoice = values.runtime !== undefined ? parseRuntimeChoice(values.runtime) : parseRuntimeChoice(config.runtime ?? DEFAULT_RUNTIME, `runtime in ${path.relative(process.cwd(), configFile)}`);
+  const specs = hostSpecs(values, config);
+  const connect = connectOptions(values, config, path.dirname(configFile));
+  checkHosts(specs, connect, await runtimeCan(runtimeChoice, 'hosts'), runtimeChoice);
   const runId = newRunId();
   const runDir = path.resolve(values.out ?? config.out ?? path.join(RESULTS_ROOT, runId));
   const logDir = path.join(runDir, 'logs');
   const gitCommit = await gitHead(PROJECT_ROOT);
   for (const dir of markKilledRuns(RESULTS_ROOT)) console.error(`Note: the run in ${path.relative(process.cwd(), dir)} was killed (its harness process is gone); it is now marked 'killed'. Its results so far are kept.`);
+  const { runtime, engine, hosts } = await createRuntime(runtimeChoice, { logDir, gitCommit, hosts: { specs, connect, log: (line) => console.error(line) } });
+  // Each host's facts and clock before anything starts; each machine's CPUs split between its roles.
+  const hostRecords = hosts ? await hosts.records().catch(async (error: unknown) => {
+    await runtime.shutdown();
+    throw error;
+  }) : undefined;
+  let shared: string[] | undefined;
+  if (hosts && hostRecords) ({ cpus, shared } = planHostCpus(hosts.plan, hostRecords, cpuFlags, servicesNeeded(scenarios).length > 0));
   // The harness's own polling and sampling must not run on the target's CPUs.
   const pinned = await pinProcess(process.pid, cpus.harnessCpus);
-  const { runtime, engine } = await createRuntime(runtimeChoice, { logDir, gitCommit });
   // Each version in its own folder; one this runtime cannot supply is skipped, saying which runtime can.
   const targets = await selectTargets(names, runtime).catch(async (error: unknown) => {
     await runtime.shutdown();
@@ -161,9 +176,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const usesServices = servicesNeeded(scenarios).length > 0;
 
   // The run's loaders, made once here and handed to every scenario (ctx.loaders).
+  const placement = (await hosts?.loaderPlacement()) ?? undefined;
   const loaders: RunLoaders = {
-    http: await createLoader(loaderName, cpus.loaderCpus),
-    ws: await createWsLoaderNamed(wsLoaderName, cpus.loaderCpus),
+    http: await createLoader(loaderName, cpus.loaderCpus, placement),
+    ws: await createWsLoaderNamed(wsLoaderName, cpus.loaderCpus, placement),
   };
   const loader = loaders.http;
   const environment = await collectEnvironment({
@@ -172,10 +188,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     pinning: {
       ...cpus,
       harnessCpus: pinned ? cpus.harnessCpus : null,
-      method: runtime.can.unit === 'container' ? 'cpuset (containers) and taskset (loader, harness), target on CPUs of its own' : 'taskset (target, loader, services, harness), target on CPUs of its own',
-      shared: describeSharing(cpus, usesServices),
+      method:
+        runtime.can.unit !== 'container'
+          ? 'taskset (target, loader, services, harness), target on CPUs of its own'
+          : placement
+            ? `cpuset (containers, the loader's workers on ${placement.hostName} too) and taskset (harness), target on CPUs of its own`
+            : 'cpuset (containers) and taskset (loader, harness), target on CPUs of its own',
+      shared: shared ?? describeSharing(cpus, usesServices),
     },
     engine: engine ? { name: engine.name, version: engine.version, apiVersion: engine.apiVersion, socket: engine.socket } : undefined,
+    ...(hostRecords && { hosts: hostRecords }),
   });
   const store = new ResultsStore(runDir, {
     schemaVersion: RESULTS_SCHEMA_VERSION,
@@ -190,7 +212,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     targets: Object.fromEntries(
       targets.map((t) => [
         t.decl.name,
-        targetInfo(t),
+        { ...targetInfo(t), ...(hosts && { host: hosts.plan.target.name }) },
       ]),
     ),
     services: [],
@@ -206,6 +228,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       `target on CPUs ${cpus.targetCpus.join(',')}, loader${usesServices ? `, services` : ''} and harness on CPUs ${cpus.loaderCpus.join(',')}${pinned ? '' : ' (the harness could not pin itself)'}; targets interleaved within each scenario; at most ${fmtDuration(planned)} of load plus preparation (claim rounds stop earlier once their claims are decided).\nResults: ${path.relative(process.cwd(), runDir) || '.'}`,
   );
   printTargets(targets);
+  if (hostRecords) console.error(`Hosts:\n${describeHosts(hostRecords).join('\n')}`);
   const progress = new ConsoleProgress(planned);
   const interrupt = installInterruptHandler(runtime);
   try {

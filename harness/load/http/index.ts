@@ -9,6 +9,7 @@ import { UserError } from '../../errors.ts';
 import type { HttpLoader, HttpLoadRequest, HttpLoadResult, StatusClasses } from '../../types.ts';
 import { encodeHistogram, latencyFromHistogram, mergeHistograms, splitEvenly } from '../kit/histogram.ts';
 import { WorkerPool, type CpuMark, type ProgramRuntime } from '../kit/pool.ts';
+import type { WorkerSpawner } from '../kit/spawner.ts';
 import type { HttpCommand, HttpReply, WorkerConfig, WorkerOutput } from './types.ts';
 
 export type { WorkerConfig, WorkerOutput } from './types.ts';
@@ -26,6 +27,8 @@ export interface HttpLoaderOptions {
   runtime: ProgramRuntime;
   /** Default DEFAULT_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Where the workers run: default, child processes here; containerSpawner, containers on another host (`cpus` are then that host's). */
+  spawner?: WorkerSpawner;
 }
 
 /** An HTTP load result with the errors by kind (e.g. { ECONNREFUSED: 3264 }). */
@@ -93,7 +96,8 @@ export function createHttpLoader(options: HttpLoaderOptions): HttpLoader {
   return {
     name: 'harness',
     version: '1',
-    runtime: `${runtime.name} ${runtime.version}`,
+    // What actually runs the workers: a container spawner's image decides it.
+    runtime: `${(options.spawner?.runtime ?? runtime).name} ${(options.spawner?.runtime ?? runtime).version}`,
     can: { openLoop: true },
     async run(request: HttpLoadRequest, signal?: AbortSignal, onStart?: () => void): Promise<HttpLoadOutcome> {
       const configs = planWorkers(request, cpus.length, timeoutMs);
@@ -103,6 +107,7 @@ export function createHttpLoader(options: HttpLoaderOptions): HttpLoader {
         cpus: cpus.slice(0, configs.length),
         config: (i) => configs[i],
         what: `The harness's HTTP load generator against ${request.url}`,
+        ...(options.spawner && { spawner: options.spawner }),
         ...(signal && { signal }),
       });
       try {

@@ -1,23 +1,22 @@
-// The parent's side of the loader workers: one process per entry of `cpus`, each pinned there with
-// taskset (a CPU may be listed several times when one process may not hold every socket), run by
-// the loader's runtime (Bun or Node through tsx), spoken to with the protocol of protocol.ts. It
-// keeps each worker's stderr tail for errors, reads each worker's CPU time from /proc, ends every
-// worker on every path (SIGTERM, then SIGKILL), and fails every pending command at once when a
-// worker dies, the caller aborts, or a worker answers `error`.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The parent's side of the loader workers: one process per entry of `cpus`, each pinned there (a
+// CPU may be listed several times when one process may not hold every socket), run by the loader's
+// runtime (Bun or Node through tsx) and started by a spawner (spawner.ts: a local child process
+// with taskset by default, or a container on an engine), spoken to with the protocol of
+// protocol.ts. It keeps each worker's stderr tail for errors, reads each worker's CPU time (from
+// /proc for a local process, else from the mark its last reply carried), ends every worker on every
+// path (SIGTERM, then SIGKILL), and fails every pending command at once when a worker dies, the
+// caller aborts, or a worker answers `error`.
 import { UserError } from '../../errors.ts';
 import { readProcStat } from '../../runtime/process-tree.ts';
 import { READY_ID, type KitReply } from './protocol.ts';
+import type { ReplyCpu } from './worker-main.ts';
+import { localSpawner, type ProgramRuntime, type WorkerProcess, type WorkerSpawner, type WorkerSpec } from './spawner.ts';
+
+export type { ProgramRuntime } from './spawner.ts';
 
 const KILL_AFTER_MS = 2000;
+const READY_TIMEOUT_MS = 60_000;
 const STDERR_LINES = 15;
-
-/** What runs a .ts program (see harness/load/loader-runtime.ts). */
-export interface ProgramRuntime {
-  name: string;
-  version: string;
-  command: string[];
-}
 
 export interface PoolOptions {
   /** The worker program (a .ts file that calls runWorker). */
@@ -29,6 +28,8 @@ export interface PoolOptions {
   config(index: number): unknown;
   /** Put before taskset, e.g. prlimit setting the open-files limit. */
   wrap?: string[];
+  /** Starts each worker; default: a local child process (localSpawner). */
+  spawner?: WorkerSpawner;
   /** Who the workers are, for errors: "The harness's WebSocket load generator". */
   what: string;
   signal?: AbortSignal;
@@ -41,8 +42,11 @@ interface Pending {
 }
 
 interface Worker {
+  spec: WorkerSpec;
   cpu: number;
-  child: ChildProcess;
+  proc: WorkerProcess;
+  /** CPU time its last reply carried (the worker's own clock). */
+  mark: CpuMark | null;
   stdout: string;
   stderrTail: string[];
   pending: Map<number, Pending>;
@@ -54,6 +58,8 @@ type ReplyOf<R extends { type: string }, T extends string> = Extract<R, { type: 
 
 export interface CpuMark {
   cpuS: number;
+  /** When it was read, on the clock of the reader (this process for /proc, the worker for a reply's
+   * mark): only differences between marks of one worker mean anything. */
   atMs: number;
 }
 
@@ -62,8 +68,12 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
   private failure: Error | null = null;
   private nextId = READY_ID + 1;
   private readonly onAbort: () => void;
+  private readonly spawner: WorkerSpawner;
+  private readonly runtime: ProgramRuntime;
 
   private constructor(private readonly o: PoolOptions) {
+    this.spawner = o.spawner ?? localSpawner;
+    this.runtime = this.spawner.runtime ?? o.runtime;
     this.onAbort = () => this.failAll(o.signal!.reason instanceof Error ? o.signal!.reason : new Error(String(o.signal!.reason ?? 'interrupted')));
   }
 
@@ -75,8 +85,18 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
     o.signal?.addEventListener('abort', pool.onAbort, { once: true });
     for (const [index, cpu] of o.cpus.entries()) pool.spawn(index, cpu);
     try {
-      const ready = await Promise.all(pool.workers.map((w) => pool.expect(w, READY_ID, 'ready')));
-      return { pool, ready: ready.map((r) => r as Record<string, unknown>) };
+      const said = new Set<Worker>();
+      let timer: NodeJS.Timeout | undefined;
+      // A worker whose output never arrives (a container whose attach broke) would hold the run forever.
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(pool.error(pool.workers.find((w) => !said.has(w))!, `did not say ready within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
+      });
+      try {
+        const ready = await Promise.race([Promise.all(pool.workers.map((w) => pool.expect(w, READY_ID, 'ready').then((r) => (said.add(w), r)))), late]);
+        return { pool, ready: ready.map((r) => r as Record<string, unknown>) };
+      } finally {
+        clearTimeout(timer);
+      }
     } catch (error) {
       await pool.kill();
       throw error;
@@ -92,27 +112,16 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
   }
 
   private spawn(index: number, cpu: number): void {
-    const [exe, ...prefix] = this.o.runtime.command as [string, ...string[]];
-    const argv = [...(this.o.wrap ?? []), 'taskset', '-c', String(cpu), exe, ...prefix, this.o.script, JSON.stringify(this.o.config(index))];
-    const child = spawn(argv[0]!, argv.slice(1), {
-      stdio: ['pipe', 'pipe', 'pipe'],
-      // Pinned to one CPU: Node would otherwise size its thread pool for every core.
-      env: { ...process.env, UV_THREADPOOL_SIZE: '1' },
+    const spec: WorkerSpec = { index, cpu, runtime: this.runtime, script: this.o.script, config: JSON.stringify(this.o.config(index)), wrap: this.o.wrap ?? [] };
+    const proc = this.spawner.spawn(spec);
+    const w: Worker = { spec, cpu, proc, mark: null, stdout: '', stderrTail: [], pending: new Map(), exited: false, exit: Promise.resolve() };
+    w.exit = proc.ended.then((how) => {
+      w.exited = true;
+      if (w.pending.size) this.failAll(this.error(w, how));
     });
-    const w: Worker = { cpu, child, stdout: '', stderrTail: [], pending: new Map(), exited: false, exit: Promise.resolve() };
-    w.exit = new Promise((resolve) => {
-      const done = (how: string) => {
-        if (w.exited) return;
-        w.exited = true;
-        if (w.pending.size) this.failAll(this.error(w, how));
-        resolve();
-      };
-      child.once('error', (error) => done(`could not start (${error.message})`));
-      child.once('close', (code, sig) => done(sig ? `was killed by ${sig}` : `exited with code ${code}`));
-    });
-    child.stdin!.on('error', () => {}); // a worker that died: its exit says why
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (text: string) => {
+    proc.stdin.on('error', () => {}); // a worker that died: its exit says why
+    proc.stdout.setEncoding('utf8');
+    proc.stdout.on('data', (text: string) => {
       w.stdout += text;
       let nl: number;
       while ((nl = w.stdout.indexOf('\n')) >= 0) {
@@ -122,13 +131,13 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
       }
     });
     let partial = '';
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (text: string) => {
+    proc.stderr.setEncoding('utf8');
+    proc.stderr.on('data', (text: string) => {
       const lines = (partial + text).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) if (line.trim()) this.tail(w, line);
     });
-    child.stderr!.on('end', () => {
+    proc.stderr.on('end', () => {
       if (partial.trim()) this.tail(w, partial);
     });
     this.workers.push(w);
@@ -140,10 +149,9 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
   }
 
   private error(w: Worker, how: string): UserError {
-    const { runtime, wrap, script } = this.o;
     return new UserError(
-      `${this.o.what} (worker on CPU ${w.cpu}, ${runtime.name} ${runtime.version}) ${how}.`,
-      `Check that taskset can pin to CPU ${w.cpu}${wrap?.length ? ` and that \`${wrap.join(' ')}\` runs` : ''}, and that \`${runtime.command.join(' ')} ${script}\` runs.`,
+      `${this.o.what} (worker on ${this.spawner.where(w.cpu)}, ${this.runtime.name} ${this.runtime.version}) ${how}.`,
+      this.spawner.fix(w.spec),
       w.stderrTail.slice(-STDERR_LINES),
     );
   }
@@ -156,13 +164,15 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
   }
 
   private onLine(w: Worker, line: string): void {
-    let reply: KitReply & { id?: unknown };
+    let reply: KitReply & { id?: unknown; cpu?: ReplyCpu };
     try {
-      reply = JSON.parse(line) as KitReply & { id?: unknown };
+      reply = JSON.parse(line) as KitReply & { id?: unknown; cpu?: ReplyCpu };
     } catch {
       this.tail(w, `(stdout) ${line.slice(0, 200)}`);
       return;
     }
+    const mark = cpuMarkOf(reply.cpu);
+    if (mark) w.mark = mark;
     const id = typeof reply.id === 'number' ? reply.id : -1;
     const waiter = w.pending.get(id);
     if (!waiter) {
@@ -171,9 +181,9 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
       return;
     }
     w.pending.delete(id);
-    const { id: _, ...body } = reply;
+    const { id: _, cpu: __, ...body } = reply;
     if (reply.type === 'error') waiter.reject(this.error(w, `failed: ${reply.message}`));
-    else if (reply.type !== waiter.type) waiter.reject(new Error(`${this.o.what}, worker on CPU ${w.cpu}: expected a '${waiter.type}' reply, got '${reply.type}'`));
+    else if (reply.type !== waiter.type) waiter.reject(new Error(`${this.o.what}, worker on ${this.spawner.where(w.cpu)}: expected a '${waiter.type}' reply, got '${reply.type}'`));
     else waiter.resolve(body);
   }
 
@@ -182,7 +192,7 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
     const w = this.workers[index]!;
     const id = this.nextId++;
     const reply = this.expect(w, id, type) as Promise<ReplyOf<Reply, T>>;
-    if (!this.failure && !w.exited) w.child.stdin!.write(JSON.stringify({ ...cmd, id }) + '\n');
+    if (!this.failure && !w.exited) w.proc.stdin.write(JSON.stringify({ ...cmd, id }) + '\n');
     return reply;
   }
 
@@ -196,10 +206,12 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
     return Promise.all(this.workers.map((_, i) => this.request(i, cmd, type)));
   }
 
-  /** CPU seconds of each worker now, with the time read (null where it cannot be read). */
+  /** CPU seconds of each worker, with the time read (null where it cannot be read): now, from /proc,
+   * for a local process; as of its last reply for one elsewhere (a worker answers when its work ends). */
   cpuMark(): (CpuMark | null)[] {
     return this.workers.map((w) => {
-      const stat = w.child.pid === undefined ? null : readProcStat(w.child.pid);
+      if (w.proc.pid === undefined) return w.mark;
+      const stat = readProcStat(w.proc.pid);
       return stat && stat.state !== 'Z' ? { cpuS: stat.cpuSeconds, atMs: performance.now() } : null;
     });
   }
@@ -236,9 +248,9 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
   async kill(): Promise<void> {
     this.o.signal?.removeEventListener('abort', this.onAbort);
     const alive = () => this.workers.filter((w) => !w.exited);
-    for (const w of alive()) w.child.kill('SIGTERM');
+    for (const w of alive()) w.proc.kill('SIGTERM');
     const hard = setTimeout(() => {
-      for (const w of alive()) w.child.kill('SIGKILL');
+      for (const w of alive()) w.proc.kill('SIGKILL');
     }, KILL_AFTER_MS);
     await Promise.all(this.workers.map((w) => w.exit));
     clearTimeout(hard);
@@ -255,4 +267,9 @@ export class WorkerPool<Cmd extends { cmd: string }, Reply extends { type: strin
     }
     await this.kill();
   }
+}
+
+/** A reply's CPU mark, if it carries a well-formed one. */
+export function cpuMarkOf(cpu: ReplyCpu | undefined): CpuMark | null {
+  return cpu && Number.isFinite(cpu.s) && Number.isFinite(cpu.atMs) ? { cpuS: cpu.s, atMs: cpu.atMs } : null;
 }

@@ -3,6 +3,9 @@
 // worker is this plus its protocol module (what the commands do); its connections and clients are
 // plain classes in other modules, importable and tested in-process.
 //
+// Every reply carries the worker's CPU time (`cpu`, see ReplyCpu), which the pool takes off: where
+// the worker runs elsewhere (a container on another host) it has no pid here to read /proc by.
+//
 // The worker never outlives the harness: it exits when stdin ends (the parent died), on SIGTERM and
 // on SIGINT, after the module's `exit` hook (which may print nothing on stdout).
 import type { z } from 'zod';
@@ -38,8 +41,16 @@ export function parseWorkerConfig<C>(schema: z.ZodType<C>, text: string | undefi
   return parsed.data;
 }
 
+/** The worker's CPU time when it wrote a reply: user + system seconds of its process, and when on its own performance.now() clock. */
+export interface ReplyCpu {
+  s: number;
+  atMs: number;
+}
+
 function write(line: object): void {
-  process.stdout.write(JSON.stringify(line) + '\n');
+  const usage = process.cpuUsage();
+  const cpu: ReplyCpu = { s: (usage.user + usage.system) / 1e6, atMs: performance.now() };
+  process.stdout.write(JSON.stringify({ ...line, cpu }) + '\n');
 }
 
 export async function runWorker<Config, Cmd extends { cmd: string }, Reply extends { type: string }>(m: WorkerModule<Config, Cmd, Reply>): Promise<void> {

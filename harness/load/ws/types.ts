@@ -2,6 +2,7 @@
 // for and what it gets back. Plain data only; histograms are HDR histograms in microseconds,
 // encoded as the HTTP loader's `histogramUs` (hdr-histogram-js, compressed base64), so they merge
 // exactly across workers, steps and runs.
+import type { WorkerSpawner } from '../kit/spawner.ts';
 import type { LatencyMs } from '../../types.ts';
 
 /** Latency percentiles in milliseconds; p95 is what the capacity ramp is judged on. */
@@ -26,6 +27,8 @@ export interface WsLoaderOptions {
   cpus: number[];
   /** What runs a .ts program (see harness/load/loader-runtime.ts): Bun from npm, or Node through tsx. */
   runtime: { name: string; version: string; command: string[] };
+  /** Where the workers run (default: processes here; containers on the loader host: harness/hosts/remote.ts). */
+  spawner?: WorkerSpawner;
   /** Open-files limit asked for each worker (default 1,048,576), capped by what the system allows:
    * fs.nr_open with CAP_SYS_RESOURCE, the hard limit otherwise. Set with prlimit. When the clients
    * planned need more descriptors than that, each CPU gets several worker processes. */

@@ -104,6 +104,7 @@ export class WsWorkers {
       cpus,
       config: () => config,
       wrap: openFiles.wrap,
+      ...(options.spawner && { spawner: options.spawner }),
       what: "The harness's WebSocket load generator",
       ...(signal && { signal }),
     });

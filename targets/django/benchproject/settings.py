@@ -21,7 +21,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "benchmark-only-not-a-secret")
 DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+# TARGET_ADDRESS: the address clients reach it at, when it runs on another host than the loader.
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *filter(None, [os.environ.get("TARGET_ADDRESS")])]
 
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
