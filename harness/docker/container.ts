@@ -165,7 +165,8 @@ export async function startContainer(engine: Engine, spec: ContainerSpec, o: { w
     stats: ({ pss }) => {
       if (reader) {
         if (pid <= 0) return { read: async () => null, label: `not readable: the engine of ${reader.hostName} gave no process id` };
-        return { read: () => reader.sample(pid, { pss }), label: `${pss ? CONTAINER_PSS_LABEL.replace("the host's /proc", `the /proc of ${reader.hostName}, by the harness's reader container there`) : `the container's cgroup working set on ${reader.hostName}`}` };
+        const where = `on ${reader.hostName}, read by the harness's reader container there`;
+        return { read: () => reader.sample(pid, { pss }), label: pss ? `PSS summed over the container's process tree (/proc/PID/smaps_rollup ${where}; the same figure as the local runtime's)` : `the container's cgroup working set ${where}` };
       }
       const paths = cgroupPaths();
       if (!paths) return { read: async () => null, label: 'not readable: the container cgroup was not found' };

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import { execa } from 'execa';
 import { UserError } from '../errors.ts';
+import { registerDir, registerEngineService, unregisterDir, unregisterEngineService } from '../runtime/reaper.ts';
 
 export interface Engine {
   docker: Docker;
@@ -66,6 +67,8 @@ let ownService: ChildProcess | null = null;
 let ownDir: string | null = null;
 
 function endOwnService(): void {
+  if (ownService?.pid) unregisterEngineService(ownService.pid);
+  if (ownDir) unregisterDir(ownDir);
   ownService?.kill('SIGTERM');
   ownService = null;
   if (ownDir) fs.rmSync(ownDir, { recursive: true, force: true });
@@ -82,6 +85,9 @@ async function startPodmanService(): Promise<Engine | null> {
   // ("write child: broken pipe") once that directory is deleted, e.g. a removed clone.
   ownService = spawn('podman', ['system', 'service', '--time=0', socket], { stdio: 'ignore', detached: false, cwd: '/' });
   ownService.on('error', () => {});
+  // A harness killed outright (SIGKILL) runs no exit handler: the reaper ends the service and removes its folder.
+  if (ownService.pid) registerEngineService(ownService.pid);
+  registerDir(dir);
   // The service must not keep the harness alive once its work is done (a run would never exit);
   // it is stopped when the harness exits.
   ownService.unref();

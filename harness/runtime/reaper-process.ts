@@ -1,7 +1,9 @@
 // The reaper: a detached sidecar that outlives a crashed harness. The harness writes lines to its
 // stdin: "+g <pgid>" / "-g <pgid>" for process groups, "+c <engine> <id>" / "-c <engine> <id>"
 // for containers (a unix socket's path, or the address of another host's engine, announced first by
-// "+e <address> <connect options as JSON>"), "+d <dir>" / "-d <dir>" for data folders. When stdin closes (the harness exited,
+// "+e <address> <connect options as JSON>"), "+d <dir>" / "-d <dir>" for data folders, and
+// "+s <pid>" / "-s <pid>" for an engine's API service the harness started (ended last: the
+// containers are removed through it). When stdin closes (the harness exited,
 // however it died) it ends every process group, removes every container still registered, and
 // then the folders, and exits. Same idea as testcontainers' Ryuk.
 import fs from 'node:fs';
@@ -13,6 +15,7 @@ const groups = new Set<number>();
 const containers = new Map<string, string>(); // id -> unix socket path
 const dirs = new Set<string>();
 const engines = new Map<string, ConnectOptions>(); // another host's address -> how to connect
+const services = new Set<number>();
 
 function removeDirs(): void {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -52,6 +55,16 @@ async function removeRemote(address: string, id: string): Promise<void> {
   }
 }
 
+/** Sends `sig` (0: only asks); false when the process is gone. */
+function signal(pid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function removeContainer(socketPath: string, id: string): Promise<void> {
   if (!socketPath.startsWith('/')) return removeRemote(socketPath, id);
   return new Promise((resolve) => {
@@ -82,6 +95,11 @@ process.stdin.on('data', (chunk: string) => {
       const dir = args.join(' ');
       if (op === '+d') dirs.add(dir);
       else dirs.delete(dir);
+    } else if (op === '+s' || op === '-s') {
+      const pid = Number(args[0]);
+      if (!Number.isInteger(pid) || pid <= 1) continue;
+      if (op === '+s') services.add(pid);
+      else services.delete(pid);
     } else if (op === '+e' && args.length >= 2) {
       try {
         engines.set(args[0]!, JSON.parse(args.slice(1).join(' ')) as ConnectOptions);
@@ -97,10 +115,16 @@ process.stdin.on('data', (chunk: string) => {
 process.stdin.on('end', async () => {
   killGroups('SIGTERM');
   await Promise.all([...containers].map(([id, socket]) => removeContainer(socket, id)));
+  // The engine's API service after its containers; SIGTERM lets it clean up, as its owner would.
+  for (const pid of services) signal(pid, 'SIGTERM');
   // Folders go once their processes are gone (a database writes to its folder until it exits).
   const deadline = Date.now() + 3000;
   while (groupsAlive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   killGroups('SIGKILL');
+  const serviceDeadline = Date.now() + 2000;
+  const serviceAlive = () => [...services].some((pid) => signal(pid, 0));
+  while (serviceAlive() && Date.now() < serviceDeadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of services) signal(pid, 'SIGKILL');
   while (groupsAlive() && Date.now() < deadline + 2000) await new Promise((r) => setTimeout(r, 50));
   removeDirs();
   process.exit(0);

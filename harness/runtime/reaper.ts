@@ -40,6 +40,17 @@ export function unregisterGroup(pgid: number): void {
   sidecar?.stdin?.write(`-g ${pgid}\n`);
 }
 
+/** An engine's API service the harness started (its own Podman service): ended after the
+ * containers are removed through it, if the harness dies. */
+export function registerEngineService(pid: number): void {
+  startSidecar();
+  sidecar?.stdin?.write(`+s ${pid}\n`);
+}
+
+export function unregisterEngineService(pid: number): void {
+  sidecar?.stdin?.write(`-s ${pid}\n`);
+}
+
 /** Folders (a service's data directory) are removed once the process groups are gone. */
 export function registerDir(dir: string): void {
   startSidecar();

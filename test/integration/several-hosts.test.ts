@@ -129,4 +129,14 @@ describe('a run across three hosts', () => {
     expect(m.error).toMatch(/stopped answering/);
     expect(await leftOnHosts()).toEqual([]);
   }, 900_000);
+
+  it('cleans what it shipped to each host with `clean --host`', async () => {
+    const images = async (h: number) => (await engine(h).listImages({ filters: labelFilter() })).flatMap((i) => i.RepoTags ?? []);
+    expect(await images(1)).toEqual(expect.arrayContaining([expect.stringMatching(/^localhost\/bench\/fixture-counting:/), expect.stringMatching(/^localhost\/bench\/kit:/)]));
+    const hostArgs = [ssh(1), tcp(2), ssh(3)].flatMap((h) => ['--host', h]);
+    const clean = await execa('node', ['--import', 'tsx', 'harness/cli.ts', 'clean', ...hostArgs, '--ssh-key', key, '--ssh-known-hosts', knownHosts, '--insecure-engines'], { cwd: PROJECT_ROOT, reject: false, all: true });
+    expect(clean.exitCode, String(clean.all)).toBe(0);
+    expect(String(clean.stdout)).toMatch(/removed target image localhost\/bench\/service-postgres:\S+ on tcp:\/\/10\.216\.0\.2:2375/);
+    for (const h of [1, 2, 3]) expect(await images(h)).toEqual([]);
+  }, 120_000);
 });

@@ -8,8 +8,7 @@
 // caller aborts, or a worker answers `error`.
 import { UserError } from '../../errors.ts';
 import { readProcStat } from '../../runtime/process-tree.ts';
-import { READY_ID, type KitReply } from './protocol.ts';
-import type { ReplyCpu } from './worker-main.ts';
+import { READY_ID, type KitReply, type ReplyCpu } from './protocol.ts';
 import { localSpawner, type ProgramRuntime, type WorkerProcess, type WorkerSpawner, type WorkerSpec } from './spawner.ts';
 
 export type { ProgramRuntime } from './spawner.ts';

@@ -9,7 +9,7 @@
 // The worker never outlives the harness: it exits when stdin ends (the parent died), on SIGTERM and
 // on SIGINT, after the module's `exit` hook (which may print nothing on stdout).
 import type { z } from 'zod';
-import { READY_ID } from './protocol.ts';
+import { READY_ID, type ReplyCpu } from './protocol.ts';
 
 export interface WorkerModule<Config, Cmd extends { cmd: string }, Reply extends { type: string }> {
   /** For messages, e.g. "http worker". */
@@ -39,12 +39,6 @@ export function parseWorkerConfig<C>(schema: z.ZodType<C>, text: string | undefi
     throw new Error(`${name}: bad configuration: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return parsed.data;
-}
-
-/** The worker's CPU time when it wrote a reply: user + system seconds of its process, and when on its own performance.now() clock. */
-export interface ReplyCpu {
-  s: number;
-  atMs: number;
 }
 
 function write(line: object): void {
