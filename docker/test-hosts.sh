@@ -7,6 +7,8 @@
 #
 #   docker/test-hosts.sh up N     create hosts 1..N and print each one's engine addresses
 #   docker/test-hosts.sh status   print the addresses of the hosts that are up
+#   docker/test-hosts.sh rate I R  limit what host I receives to R (e.g. 100mbit, 1gbit: a token
+#                                 bucket, tc tbf, on its link), or lift the limit with R = off
 #   docker/test-hosts.sh down     stop and remove everything `up` made (containers, images,
 #                                 engines, sshd, namespaces, links, folders)
 #
@@ -30,6 +32,7 @@ need() {
   [ "$(id -u)" = 0 ] || die "needs root (network namespaces and links): run it with sudo."
   local missing=()
   command -v ip >/dev/null || missing+=("iproute2 (ip)")
+  command -v tc >/dev/null || missing+=("iproute2 (tc)")
   command -v podman >/dev/null || missing+=("podman (bash docker/setup-podman.sh)")
   command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || missing+=("openssh-server (sshd)")
   command -v ssh-keygen >/dev/null || missing+=("openssh-client (ssh-keygen)")
@@ -141,6 +144,24 @@ case "${1:-}" in
   status)
     for i in $(hosts); do address "$i"; done
     [ -z "$(hosts)" ] || { echo "key $DIR/id_ed25519"; echo "known_hosts $DIR/known_hosts"; }
+    ;;
+  rate)
+    i=${2:-} r=${3:-}
+    [[ $i =~ ^[1-9][0-9]?$ ]] && [ -d "$DIR/host$i" ] || die "rate takes a host that is up and a rate: docker/test-hosts.sh rate 1 100mbit (or off)."
+    dev=$NS_PREFIX${i}v
+    if [ "$r" = off ]; then
+      tc qdisc del dev "$dev" root 2>/dev/null || true
+    else
+      [[ $r =~ ^([1-9][0-9]*)(kbit|mbit|gbit)$ ]] || die "rate: \"$r\" is not a rate such as 500kbit, 100mbit or 1gbit (or off)."
+      n=${BASH_REMATCH[1]} unit=${BASH_REMATCH[2]}
+      case $unit in kbit) scale=1000 ;; mbit) scale=1000000 ;; *) scale=1000000000 ;; esac
+      bits=$((n * scale))
+      # The bucket holds 10 ms at the rate (at least 32 KiB): a smaller one cannot reach the rate
+      # at the kernel's timer granularity; a bigger one lets bursts pass above it.
+      burst=$(( bits / 800 > 32768 ? bits / 800 : 32768 ))
+      tc qdisc replace dev "$dev" root tbf rate "$r" burst "$burst" latency 50ms
+    fi
+    tc qdisc show dev "$dev" | head -1
     ;;
   down)
     [ "$(id -u)" = 0 ] || die "needs root: run it with sudo."
