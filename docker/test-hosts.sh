@@ -7,14 +7,17 @@
 #
 #   docker/test-hosts.sh up N     create hosts 1..N and print each one's engine addresses
 #   docker/test-hosts.sh status   print the addresses of the hosts that are up
-#   docker/test-hosts.sh rate I R  limit what host I receives to R (e.g. 100mbit, 1gbit: a token
-#                                 bucket, tc tbf, on its link), or lift the limit with R = off
+#   docker/test-hosts.sh rate I R [D]  limit what host I receives to R (e.g. 100mbit, 1gbit: a
+#                                 token bucket, tc tbf, on its link), or lift the limit with R = off;
+#                                 D (e.g. 20ms) also delays it, where the kernel has netem
 #   docker/test-hosts.sh down     stop and remove everything `up` made (containers, images,
 #                                 engines, sshd, namespaces, links, folders)
 #
 # Needs root (namespaces and links), podman, the Docker CLI (for dial-stdio only: no Docker engine),
 # iproute2 and openssh-server. BENCH_TEST_HOSTS_DIR, BENCH_TEST_SUBNET (three octets) and
-# BENCH_TEST_HOSTS_PREFIX (up to 6 characters) let several sets of hosts stand side by side.
+# BENCH_TEST_HOSTS_PREFIX (up to 6 characters) let several sets of hosts stand side by side;
+# BENCH_TEST_HOSTS_SSH=0 makes hosts without sshd (reached by tcp:// and the socket only), which
+# then need neither openssh nor the Docker CLI.
 # Traffic on the test subnet stays between this machine's root
 # namespace and the hosts; nothing is routed beyond them.
 set -euo pipefail
@@ -24,6 +27,7 @@ NET=${BENCH_TEST_SUBNET:-10.213.0}
 # Names of the bridge and namespaces: another prefix lets a second set of hosts (a test's) stand beside.
 PREFIX=${BENCH_TEST_HOSTS_PREFIX:-bench-t}
 BRIDGE=${PREFIX}br
+SSH=${BENCH_TEST_HOSTS_SSH:-1}
 NS_PREFIX=${PREFIX}h
 
 die() { echo "test-hosts: $*" >&2; exit 1; }
@@ -34,9 +38,11 @@ need() {
   command -v ip >/dev/null || missing+=("iproute2 (ip)")
   command -v tc >/dev/null || missing+=("iproute2 (tc)")
   command -v podman >/dev/null || missing+=("podman (bash docker/setup-podman.sh)")
-  command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || missing+=("openssh-server (sshd)")
-  command -v ssh-keygen >/dev/null || missing+=("openssh-client (ssh-keygen)")
-  command -v docker >/dev/null || missing+=("the Docker CLI, for docker system dial-stdio on the ssh:// side (Debian: docker.io or docker-cli; no Docker engine is needed)")
+  if [ "$SSH" = 1 ]; then
+    command -v sshd >/dev/null || [ -x /usr/sbin/sshd ] || missing+=("openssh-server (sshd)")
+    command -v ssh-keygen >/dev/null || missing+=("openssh-client (ssh-keygen)")
+    command -v docker >/dev/null || missing+=("the Docker CLI, for docker system dial-stdio on the ssh:// side (Debian: docker.io or docker-cli; no Docker engine is needed)")
+  fi
   [ ${#missing[@]} = 0 ] || die "missing: ${missing[*]}. Install them, e.g. sudo apt-get install -y iproute2 openssh-server openssh-client."
 }
 
@@ -85,6 +91,9 @@ up_host() {
     detach "$h/engine.log" "$h/pids" nsenter --net="/run/netns/$ns" podman --root "$h/storage" --runroot "$h/run" --tmpdir "$h/tmp" \
       system service --time 0 "$uri"
   done
+  wait_for "curl -sf -o /dev/null http://$ip:2375/_ping" || die "host$i: the engine on tcp://$ip:2375 did not answer; see $h/engine.log"
+  wait_for "[ -S $h/podman.sock ]" || die "host$i: the engine socket $h/podman.sock did not appear; see $h/engine.log"
+  [ "$SSH" = 1 ] || return 0
   ssh-keygen -q -t ed25519 -N '' -f "$h/host_key" <<<y >/dev/null
   cat >"$h/sshd_config" <<EOF
 ListenAddress $ip:22
@@ -101,8 +110,6 @@ EOF
   mkdir -p /run/sshd
   detach "$h/sshd.log" "$h/pids" nsenter --net="/run/netns/$ns" "$(command -v sshd || echo /usr/sbin/sshd)" -D -f "$h/sshd_config" -E "$h/sshd.log"
   echo "$ip $(cut -d' ' -f1,2 "$h/host_key.pub")" >>"$DIR/known_hosts"
-  wait_for "curl -sf -o /dev/null http://$ip:2375/_ping" || die "host$i: the engine on tcp://$ip:2375 did not answer; see $h/engine.log"
-  wait_for "[ -S $h/podman.sock ]" || die "host$i: the engine socket $h/podman.sock did not appear; see $h/engine.log"
 }
 
 down_host() {
@@ -129,7 +136,7 @@ case "${1:-}" in
     need
     [ -z "$(hosts)" ] || die "hosts are already up in $DIR (docker/test-hosts.sh down first)."
     mkdir -p "$DIR"
-    ssh-keygen -q -t ed25519 -N '' -C bench-test-hosts -f "$DIR/id_ed25519" <<<y >/dev/null
+    [ "$SSH" = 1 ] && ssh-keygen -q -t ed25519 -N '' -C bench-test-hosts -f "$DIR/id_ed25519" <<<y >/dev/null
     : >"$DIR/known_hosts"
     ip link add "$BRIDGE" type bridge
     ip addr add "$NET.254/24" dev "$BRIDGE"
@@ -146,20 +153,28 @@ case "${1:-}" in
     [ -z "$(hosts)" ] || { echo "key $DIR/id_ed25519"; echo "known_hosts $DIR/known_hosts"; }
     ;;
   rate)
-    i=${2:-} r=${3:-}
+    i=${2:-} r=${3:-} d=${4:-}
     [[ $i =~ ^[1-9][0-9]?$ ]] && [ -d "$DIR/host$i" ] || die "rate takes a host that is up and a rate: docker/test-hosts.sh rate 1 100mbit (or off)."
     dev=$NS_PREFIX${i}v
     if [ "$r" = off ]; then
       tc qdisc del dev "$dev" root 2>/dev/null || true
     else
       [[ $r =~ ^([1-9][0-9]*)(kbit|mbit|gbit)$ ]] || die "rate: \"$r\" is not a rate such as 500kbit, 100mbit or 1gbit (or off)."
+      [ -z "$d" ] || [[ $d =~ ^[1-9][0-9]*ms$ ]] || die "rate: \"$d\" is not a delay such as 20ms."
       n=${BASH_REMATCH[1]} unit=${BASH_REMATCH[2]}
       case $unit in kbit) scale=1000 ;; mbit) scale=1000000 ;; *) scale=1000000000 ;; esac
       bits=$((n * scale))
       # The bucket holds 10 ms at the rate (at least 32 KiB): a smaller one cannot reach the rate
       # at the kernel's timer granularity; a bigger one lets bursts pass above it.
       burst=$(( bits / 800 > 32768 ? bits / 800 : 32768 ))
-      tc qdisc replace dev "$dev" root tbf rate "$r" burst "$burst" latency 50ms
+      if [ -n "$d" ]; then
+        # The delay at the root, the bucket below it (netem is classful).
+        tc qdisc replace dev "$dev" root handle 1: netem delay "$d" 2>/dev/null ||
+          die "rate: this kernel has no netem (sch_netem), so no delay can be added; leave the delay out."
+        tc qdisc add dev "$dev" parent 1:1 handle 10: tbf rate "$r" burst "$burst" latency 50ms
+      else
+        tc qdisc replace dev "$dev" root tbf rate "$r" burst "$burst" latency 50ms
+      fi
     fi
     tc qdisc show dev "$dev" | head -1
     ;;
@@ -172,7 +187,7 @@ case "${1:-}" in
     rm -rf "$DIR"
     ;;
   *)
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
     exit 2
     ;;
 esac

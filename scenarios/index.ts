@@ -5,6 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Scenario } from '../harness/types.ts';
 import { dbScenario } from './db.ts';
+import { deployScenario } from './deploy.ts';
 import { fortunesScenario } from './fortunes.ts';
 import { imageSizeScenario } from './image-size.ts';
 import { jsonScenario } from './json.ts';
@@ -20,4 +21,4 @@ const extra = process.env.BENCH_EXTRA_SCENARIOS
   ? ((await import(pathToFileURL(path.resolve(process.env.BENCH_EXTRA_SCENARIOS)).href)) as { scenarios: Scenario[] }).scenarios
   : [];
 
-export const scenarios: Scenario[] = [...([jsonScenario, dbScenario, queriesScenario, fortunesScenario, updatesScenario, wsCapacityScenario, wsEchoScenario, wsBroadcastScenario, startupScenario, memoryScenario, imageSizeScenario] as Scenario[]), ...extra];
+export const scenarios: Scenario[] = [...([jsonScenario, dbScenario, queriesScenario, fortunesScenario, updatesScenario, wsCapacityScenario, wsEchoScenario, wsBroadcastScenario, startupScenario, memoryScenario, imageSizeScenario, deployScenario] as Scenario[]), ...extra];

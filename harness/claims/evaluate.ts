@@ -6,9 +6,12 @@
 // get an anytime-valid confidence sequence, so the rounds may stop as soon as a claim is decided, and
 // the pairs of several runs of one machine may be pooled. It reads figures through the scenarios'
 // result kinds and names no scenario. A claim's target (`node`, `node@24`) is the run's target of that
-// name or alias (target-names.ts): `node` is `node@24` in a matrix run whose default is 24.
+// name or alias (target-names.ts): `node` is `node@24` in a matrix run whose default is 24. A claim
+// about one target's own figure is judged against a bound in its unit (against-bound.ts), one beyond
+// the machine's reach against its memory (against-machine.ts).
 import { median as medianOf } from 'simple-statistics';
 import { CLAIMS, withBeside, type Claim } from '../../scenarios/claims.ts';
+import { isBound, judgeBound } from './against-bound.ts';
 import { againstMachine } from './against-machine.ts';
 import { atCommonLevel } from './levels.ts';
 import { runHas, runNameOf } from './target-names.ts';
@@ -45,16 +48,24 @@ export interface Side {
 }
 
 export interface ClaimRatio {
+  /** The ratio; for basis 'absolute', the median of the one target's figure in its unit. */
   value: number;
   ci: IntervalData;
-  /** Number of pairs (paired), or of samples on the smaller side (unpaired). */
+  /** Number of pairs (paired), of samples on the smaller side (unpaired), or of the figure's samples (absolute). */
   n: number;
-  /** How the samples were matched: pair by pair, between two independent samples, or an exact figure. */
-  basis: 'paired' | 'unpaired' | 'exact';
+  /**
+   * How the samples were matched: pair by pair, between two independent samples, or an exact figure;
+   * 'absolute': no ratio, one target's own figure against a bound in its unit (against-bound.ts; its
+   * interval is 'exact' for an exact figure).
+   */
+  basis: 'paired' | 'unpaired' | 'exact' | 'absolute';
   /** The pairs behind a paired ratio: key (e.g. "round 2"), the two values and their ratio. */
   pairs: { key: string; numerator: number; denominator: number; ratio: number }[];
   /** Largest time between the two samples of a pair, where their times are known. */
   maxGapS: number | null;
+  /** Basis 'absolute' only: the figure's unit, and the samples behind it (key, e.g. "round 2", and value) in run order. */
+  unit?: string;
+  samples?: { key: string; value: number }[];
 }
 
 /**
@@ -67,9 +78,9 @@ export interface ClaimRatio {
  */
 export interface Decision {
   how: 'decided' | 'budget' | 'open' | 'limit' | 'extrapolation' | 'exact' | 'not-measured' | 'shown';
-  /** Pairs the interval rests on (0 where none). */
+  /** Pairs the interval rests on (0 where none); for a figure against a bound, its samples. */
   pairs: number;
-  /** In words, e.g. "decided after 12 pairs", "stopped at the 45 s budget after 20 pairs". */
+  /** In words, e.g. "decided after 12 pairs", "stopped at the 45 s budget after 20 pairs" ("samples" against a bound). */
   text: string;
 }
 
@@ -80,6 +91,7 @@ export interface ClaimVerdict {
   decision: Decision;
   ratio?: ClaimRatio;
   numerator?: Side;
+  /** Absent for a claim against a bound: its band, in the numerator's unit, is on the claim. */
   denominator?: Side;
   /** Lag-1 autocorrelation of the paired log-ratios (4 pairs or more), flagged above AUTOCORRELATION_FLAG. */
   autocorrelation?: { lag1: number; flagged: boolean };
@@ -276,14 +288,15 @@ function nearFloor(claim: Claim, sides: FigurePair[]): string | null {
 }
 
 /** How a judged claim's verdict was reached, from its cause and how the scenario's rounds stopped. */
-const pairsText = (n: number) => `${n} pair${n === 1 ? '' : 's'}`;
-
 function decisionOf(j: Judgement, records: (RoundsRecord | undefined)[], runs: number): Decision {
-  const n = j.ratio.basis === 'paired' ? j.ratio.n : 0;
+  // A figure against a bound counts its samples as a ratio counts its pairs.
+  const absolute = j.ratio.basis === 'absolute';
+  const n = j.ratio.basis === 'paired' || absolute ? j.ratio.n : 0;
+  const pairsText = (k: number) => `${k} ${absolute ? 'sample' : 'pair'}${k === 1 ? '' : 's'}`;
   const over = runs > 1 ? ` pooled over ${runs} runs` : '';
   if (j.verdict === 'shown') return { how: 'shown', pairs: n, text: 'shown, not judged: no band' };
-  if (j.ratio.basis === 'exact') return { how: 'exact', pairs: 0, text: 'exact: one reading per side' };
-  if (j.cause === 'decided') return { how: 'decided', pairs: n, text: j.ratio.basis === 'paired' ? `decided after ${pairsText(n)}${over}` : `decided on unpaired samples${over}` };
+  if (j.ratio.basis === 'exact' || (absolute && j.ratio.ci.method === 'exact')) return { how: 'exact', pairs: 0, text: absolute ? 'exact: one reading' : 'exact: one reading per side' };
+  if (j.cause === 'decided') return { how: 'decided', pairs: n, text: j.ratio.basis === 'unpaired' ? `decided on unpaired samples${over}` : `decided after ${pairsText(n)}${over}` };
   if (j.cause === 'limit') return { how: 'limit', pairs: n, text: `held back by a limit after ${pairsText(n)}${over}` };
   const stops = records.filter((r): r is RoundsRecord => r !== undefined);
   const budget = stops.find((r) => r.stoppedBy === 'budget');
@@ -349,7 +362,10 @@ export function evaluateClaims(input: RunResults | RunResults[], claims: Claim[]
       const why = leveled.flatMap((f) => [f.num, f.den].filter((x): x is string => typeof x === 'string'));
       return notMeasured([...new Set(why)].join('; '));
     }
-    const j = judgePooled(claim, usable.map((f) => ({ num: f.num, den: f.den, ...(pooled && { run: f.run.runId }) })), confidence);
+    const bound = isBound(claim);
+    const j = bound
+      ? judgeBound(claim, usable.map((f) => ({ figure: f.num, ...(pooled && { run: f.run.runId }) })), confidence)
+      : judgePooled(claim, usable.map((f) => ({ num: f.num, den: f.den, ...(pooled && { run: f.run.runId }) })), confidence);
     const side = (which: 'num' | 'den', pick: (f: (typeof usable)[number]) => Figure): Side => {
       const one = toSide(usable[0]!.names[which], pick(usable[0]!), usable[0]!.run);
       if (!pooled) return one;
@@ -364,9 +380,9 @@ export function evaluateClaims(input: RunResults | RunResults[], claims: Claim[]
       decision: decisionOf(j, usable.map((f) => f.run.rounds?.[claim.scenario]), usable.length),
       ratio: j.ratio,
       numerator: side('num', (f) => f.num),
-      denominator: side('den', (f) => f.den),
+      ...(!bound && { denominator: side('den', (f) => f.den) }),
       ...(auto && { autocorrelation: auto }),
-      source: `results.json: ${claim.scenario}/${usable[0]!.names.num} and ${claim.scenario}/${usable[0]!.names.den}`,
+      source: `results.json: ${claim.scenario}/${usable[0]!.names.num}${bound ? '' : ` and ${claim.scenario}/${usable[0]!.names.den}`}`,
       machine,
       ...(pooled && { runs: usable.map((f) => f.run.runId) }),
     };

@@ -4,9 +4,9 @@
 // (`node`) or by version (`node@24`); a run's target answers to its own name and to its aliases (see
 // target-names.ts), and what goes back to the rounds is always the run's own name.
 import { CLAIMS, withBeside, type Claim } from '../../scenarios/claims.ts';
-import { fmtRatio } from '../report/format.ts';
+import { fmtFigure, fmtFigureRange, fmtRatio } from '../report/format.ts';
 import type { RunResults } from '../types.ts';
-import { evaluateClaims } from './evaluate.ts';
+import { evaluateClaims, type ClaimVerdict } from './evaluate.ts';
 import { namedTarget, resolveAmong, type TargetRef } from './target-names.ts';
 
 export type { TargetRef };
@@ -19,12 +19,21 @@ function sidesAmong(c: Claim, targets: readonly TargetRef[]): { num: string; den
 }
 
 /**
+ * Whether more rounds can decide a claim, by what it is judged against: another target (paired
+ * ratios) or a bound in its figure's unit (the median's interval narrows with samples) can; an
+ * extrapolation set against the machine's memory cannot. A record, so that a new kind must say.
+ */
+const ROUNDS_DECIDE: Record<NonNullable<Claim['against']> | 'another target', boolean> = { 'another target': true, bound: true, 'machine-memory': false };
+export const decidedByRounds = (c: Claim): boolean => ROUNDS_DECIDE[c.against ?? 'another target'];
+
+/**
  * Claims that rounds of `scenario` over these targets can decide: both sides among them (by name or
- * alias), judged on pairs (not exact, not an extrapolation). `targets` may be plain names (as before
- * versions), `{name, aliases}` or the prepared Targets themselves (their aliases then count).
+ * alias), judged on samples the rounds add (not an extrapolation; see decidedByRounds). `targets` may
+ * be plain names (as before versions), `{name, aliases}` or the prepared Targets themselves (their
+ * aliases then count).
  */
 export function claimsResting(scenario: string, targets: readonly TargetRef[], claims: Claim[] = CLAIMS): Claim[] {
-  return withBeside(claims).filter((c) => c.scenario === scenario && !c.against && sidesAmong(c, targets) !== null);
+  return withBeside(claims).filter((c) => c.scenario === scenario && decidedByRounds(c) && sidesAmong(c, targets) !== null);
 }
 
 /** The run's names of the targets that the claims resting on `scenario` need (for the plan's estimate). */
@@ -57,11 +66,19 @@ export function openClaims(results: RunResults, scenario: string, targets: reado
   return {
     ids: open.map((v) => v.claim.id),
     targets: new Set(open.flatMap((v) => Object.values(resting.get(v.claim.id)!))),
-    lines: open.map((v) => {
-      const r = v.ratio;
-      const hi = (x: number) => (Number.isFinite(x) ? fmtRatio(x) : '∞');
-      const band = v.claim.band ? `${fmtRatio(v.claim.band[0])}-${hi(v.claim.band[1])}` : 'none';
-      return r ? `${v.claim.numerator}/${v.claim.denominator} ${fmtRatio(r.value)} [${fmtRatio(r.ci.lo)}, ${hi(r.ci.hi)}] after ${r.n} pairs, band ${band}` : `${v.claim.id}: no pairs yet`;
-    }),
+    lines: open.map(openLine),
   };
+}
+
+/** "node/django 1.41 [1.20, ∞] after 6 pairs, band 1.23-1.68"; against a bound, "node 8.41 s [7.9 s, 9.2 s] after 6 samples, band 0-10 s". */
+function openLine(v: ClaimVerdict): string {
+  const r = v.ratio;
+  const band = v.claim.band;
+  if (r?.basis === 'absolute') {
+    const unit = r.unit ?? '';
+    return `${v.claim.numerator} ${fmtFigure(r.value, unit)} [${fmtFigure(r.ci.lo, unit)}, ${fmtFigure(r.ci.hi, unit)}] after ${r.n} sample${r.n === 1 ? '' : 's'}, band ${band ? fmtFigureRange(band[0], band[1], unit) : 'none'}`;
+  }
+  const hi = (x: number) => (Number.isFinite(x) ? fmtRatio(x) : '∞');
+  const bandWords = band ? `${fmtRatio(band[0])}-${hi(band[1])}` : 'none';
+  return r ? `${v.claim.numerator}/${v.claim.denominator} ${fmtRatio(r.value)} [${fmtRatio(r.ci.lo)}, ${hi(r.ci.hi)}] after ${r.n} pairs, band ${bandWords}` : `${v.claim.id}: no pairs yet`;
 }

@@ -1,6 +1,8 @@
 // The claims at a glance as a chart (a forest plot): per claim with a measured ratio, the article's
 // band, the ratio's interval and the ratio itself coloured by its verdict, on a log scale (ratios
 // above and below 1 are then drawn alike). Built from the verdicts alone, so from results.json alone.
+// A claim judged against a bound in its figure's own unit (seconds, not a ratio) has no place on a
+// ratio axis and is left out; the tables show it.
 import type { ClaimVerdict, Verdict } from '../claims/evaluate.ts';
 import { formatLevel } from '../stats/intervals.ts';
 import type { ChartSpec } from '../types.ts';
@@ -37,9 +39,9 @@ interface Row {
   text: string;
 }
 
-/** The judged claims that have a ratio to draw: extrapolations and claims not measured have none. */
+/** The judged claims that have a ratio to draw: extrapolations, claims not measured and figures against a bound (not ratios) have none. */
 const drawable = (verdicts: ClaimVerdict[]) =>
-  verdicts.filter((v) => v.ratio && positive(v.ratio.value) && v.decision.how !== 'extrapolation' && v.decision.how !== 'not-measured');
+  verdicts.filter((v) => v.ratio && v.ratio.basis !== 'absolute' && positive(v.ratio.value) && v.decision.how !== 'extrapolation' && v.decision.how !== 'not-measured');
 
 /** A log-scale domain around every finite bound, band and ratio, with a margin so that no mark sits on the frame. */
 export function forestDomain(values: number[]): [number, number] {
@@ -67,7 +69,10 @@ export function forestTicks([min, max]: [number, number]): number[] {
 export function claimsForestChart(verdicts: ClaimVerdict[]): ChartSpec {
   const base = { name: 'claims-forest', title: "The claims: each measured ratio and its interval against the article's band (log scale)" };
   const shown = drawable(verdicts);
-  if (!shown.length) return { ...base, spec: null, missing: 'no claim has a measured ratio in this run (every claim was not measured or is an extrapolation)' };
+  if (!shown.length) {
+    const bounds = verdicts.some((v) => v.ratio?.basis === 'absolute');
+    return { ...base, spec: null, missing: `no claim has a measured ratio in this run (every claim ${bounds ? 'was not measured, is an extrapolation or is judged against a bound in its own unit, which a ratio axis cannot show: see the tables' : 'was not measured or is an extrapolation'})` };
+  }
 
   const [min, max] = forestDomain(
     shown.flatMap((v) => {

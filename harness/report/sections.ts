@@ -1,11 +1,12 @@
 // What both reports (Markdown and HTML) show, as data: the scenario sections from their result
 // kinds, the status of measurements that did not measure, the contract checks, the claims at a
 // glance and in detail, and the machine. The two reporters only render it.
+import { claimTargetsText, isBound } from '../claims/against-bound.ts';
 import { confidenceOf, evaluateClaims, type ClaimVerdict } from '../claims/evaluate.ts';
 import type { Claim } from '../../scenarios/claims.ts';
 import { kindOf, scenarioOrder } from '../results/scenario-kinds.ts';
 import { formatLevel } from '../stats/intervals.ts';
-import { fmtInterval, fmtGiB, fmtRatio, sideFigure } from './format.ts';
+import { fmtFigure, fmtFigureRange, fmtInt, fmtInterval, fmtGiB, fmtRatio, sideFigure } from './format.ts';
 import { byTargetOrder, hasVersions } from './target-order.ts';
 import type { Measurement, RunResults, Section, Table, TargetInfo } from '../types.ts';
 
@@ -46,13 +47,18 @@ export function statusText(m: Measurement): string {
 export function ratioText(v: ClaimVerdict): string {
   if (!v.ratio) return 'n/a';
   const r = v.ratio;
+  if (r.basis === 'absolute') {
+    // One target's own figure against a bound: in its unit, not a ratio.
+    const fmt = (x: number) => fmtFigure(x, r.unit ?? '');
+    return r.ci.method === 'exact' ? `${fmt(r.value)} (exact)` : `${fmt(r.value)}, ${fmtInterval(r.ci, fmt)}, median of ${r.n} sample${r.n === 1 ? '' : 's'}`;
+  }
   if (r.basis === 'exact') return `${fmtRatio(r.value)} (exact)`;
   if (r.ci.level === 0) return `${fmtRatio(r.value)} (${r.basis === 'paired' ? 'one pair' : 'one sample each'}: no interval)`;
   return `${fmtRatio(r.value)}, ${fmtInterval(r.ci, fmtRatio)}, ${r.basis === 'paired' ? `median of ${r.n} paired ratio${r.n === 1 ? '' : 's'}` : 'unpaired samples'}`;
 }
 
-/** A claim in a few words: the article's in short, or for a row shown beside a claim, its two targets. */
-export const glanceLabel = (claim: Claim): string => (claim.besideOf ? `beside: ${claim.numerator}/${claim.denominator}${claim.besideKey ? ` (${claim.besideKey.replaceAll('-', ' ')})` : ''}` : claim.short);
+/** A claim in a few words: the article's in short, or for a row shown beside a claim, its two targets (its one target against a bound). */
+export const glanceLabel = (claim: Claim): string => (claim.besideOf ? `beside: ${claimTargetsText(claim)}${claim.besideKey ? ` (${claim.besideKey.replaceAll('-', ' ')})` : ''}` : claim.short);
 
 /** The article's band, with an open side said as such (a band from 0 is "at most"). */
 export function bandText(band: [number, number] | undefined): string {
@@ -61,6 +67,20 @@ export function bandText(band: [number, number] | undefined): string {
   if (!(lo > 0)) return `≤ ${fmtRatio(hi)}`;
   if (!Number.isFinite(hi)) return `≥ ${fmtRatio(lo)}`;
   return `${fmtRatio(lo)}–${fmtRatio(hi)}`;
+}
+
+/**
+ * The band of a claim against a bound, in the figure's unit ("≤ 10 s", "2–5 s"); where no figure was
+ * read (not measured) the unit is unknown, and the figure's name says it ("≤ 10,000 (ready-ms)").
+ */
+export function boundBandText(claim: Claim, unit: string | undefined): string {
+  if (!claim.band) return bandText(undefined);
+  const [lo, hi] = claim.band;
+  unit ??= claim.unit;
+  if (unit === undefined) return `${!(lo > 0) ? `≤ ${fmtInt(hi)}` : !Number.isFinite(hi) ? `≥ ${fmtInt(lo)}` : `${fmtInt(lo)}–${fmtInt(hi)}`} (${claim.figure})`;
+  if (!(lo > 0)) return `≤ ${fmtFigure(hi, unit)}`;
+  if (!Number.isFinite(hi)) return `≥ ${fmtFigure(lo, unit)}`;
+  return fmtFigureRange(lo, hi, unit, '–');
 }
 
 /** Above the glance: what its intervals are, at the run's confidence. */
@@ -90,25 +110,32 @@ export const VERDICT_COLUMN = 4;
  */
 export function glanceTable(verdicts: ClaimVerdict[]): Table {
   return {
-    header: ['claim', 'ratio', 'interval', "article's band", 'verdict', 'how it was reached'],
-    rows: verdicts.map((v) => [
-      glanceLabel(v.claim),
-      v.ratio ? `${v.claim.numerator}/${v.claim.denominator} ${fmtRatio(v.ratio.value)}` : 'n/a',
-      v.ratio ? fmtInterval(v.ratio.ci, fmtRatio) : 'n/a',
-      bandText(v.claim.band),
-      v.verdict,
-      v.decision.text + (v.autocorrelation?.flagged ? ' · autocorrelated' : ''),
-    ]),
+    header: ['claim', verdicts.some((v) => isBound(v.claim)) ? 'ratio or figure' : 'ratio', 'interval', "article's band", 'verdict', 'how it was reached'],
+    rows: verdicts.map((v) => {
+      const r = v.ratio;
+      // A claim against a bound shows its one target's figure in its unit, not a ratio.
+      const unit = r?.basis === 'absolute' ? (r.unit ?? '') : undefined;
+      const fmt = unit === undefined ? fmtRatio : (x: number) => fmtFigure(x, unit);
+      return [
+        glanceLabel(v.claim),
+        r ? `${claimTargetsText(v.claim)} ${fmt(r.value)}` : 'n/a',
+        r ? fmtInterval(r.ci, fmt) : 'n/a',
+        isBound(v.claim) ? boundBandText(v.claim, unit) : bandText(v.claim.band),
+        v.verdict,
+        v.decision.text + (v.autocorrelation?.flagged ? ' · autocorrelated' : ''),
+      ];
+    }),
   };
 }
 
 export function claimsTable(verdicts: ClaimVerdict[]): Table {
   return {
-    header: ['claim', "the article's figures", 'measured here', 'ratio (interval, level)', 'verdict', 'why'],
+    header: ['claim', "the article's figures", 'measured here', verdicts.some((v) => isBound(v.claim)) ? 'ratio or figure (interval, level)' : 'ratio (interval, level)', 'verdict', 'why'],
     rows: verdicts.map((v) => [
       v.claim.prediction,
       v.claim.articleFigures,
-      v.numerator && v.denominator ? `${sideFigure(v.numerator)}; ${sideFigure(v.denominator)}` : 'n/a',
+      // Against a bound, one side: its band is in the claim.
+      isBound(v.claim) && v.numerator ? sideFigure(v.numerator, fmtFigure) : v.numerator && v.denominator ? `${sideFigure(v.numerator)}; ${sideFigure(v.denominator)}` : 'n/a',
       ratioText(v),
       v.verdict,
       v.reason,
@@ -116,11 +143,12 @@ export function claimsTable(verdicts: ClaimVerdict[]): Table {
   };
 }
 
-/** Per claim, the samples the ratio rests on, so that a verdict traces to the trials. */
+/** Per claim, the samples the ratio (or the figure against a bound) rests on, so that a verdict traces to the trials. */
 export function claimTraces(verdicts: ClaimVerdict[]): string[] {
   return verdicts.flatMap((v) => {
     if (!v.ratio || !v.source) return [];
     const r = v.ratio;
+    if (r.basis === 'absolute') return [`${v.claim.id}: ${v.source}; samples ${(r.samples ?? []).map((s) => `${s.key}: ${fmtFigure(s.value, r.unit ?? '')}`).join(', ')}.`];
     const pairs = r.pairs.map((p) => `${p.key}: ${fmtRatio(p.ratio)}`).join(', ');
     const gap = r.maxGapS === null ? '' : `; the two samples of a pair were taken at most ${r.maxGapS.toFixed(0)} s apart`;
     // Reported for every paired claim: the confidence sequence assumes independent pairs.

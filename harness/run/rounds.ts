@@ -76,8 +76,10 @@ export async function runClaimRounds<R>(
   extra: Pick<RoundsRecord, 'levels' | 'levelsFrom'> = {},
   /** The least rounds, where the scenario's own differ from the profile's (ws-capacity's ramps). */
   minRounds = ctx.claims.minRounds,
+  /** The claim rounds' budget, where the scenario's own differs from the profile's (rounds far longer than the profile's budget allows for). */
+  budgetS = ctx.claims.budgetS,
 ): Promise<RunningTarget[]> {
-  const { maxRounds, budgetS } = ctx.claims;
+  const { maxRounds } = ctx.claims;
   await begin(targets, ctx, o);
   const startedMs = performance.now();
   const elapsedS = () => (performance.now() - startedMs) / 1000;
@@ -126,7 +128,7 @@ export async function runClaimRounds<R>(
       active = await oneRound(active, ctx, round, label, o);
     }
   } finally {
-    ctx.claims.done({ rounds: round, elapsedS: Math.round(elapsedS() * 10) / 10, stoppedBy, open, ...extra, ...(minRounds !== ctx.claims.minRounds && { minRounds }) });
+    ctx.claims.done({ rounds: round, elapsedS: Math.round(elapsedS() * 10) / 10, stoppedBy, open, ...extra, ...(minRounds !== ctx.claims.minRounds && { minRounds }), ...(budgetS !== ctx.claims.budgetS && { budgetS }) });
   }
   return active;
 }

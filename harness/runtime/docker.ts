@@ -172,6 +172,12 @@ export class DockerRuntime implements Runtime {
     };
   }
 
+  builtImage(target: Target): { tag: string; base: string; engine: Engine } {
+    if (this.hosts) throw new UserError('The deploy scenario runs on this machine only: its registry and pulling host are here, while this run places its roles on other hosts.', 'Run deploy without --target-host, --service-host and --loader-host.');
+    const { tag, base } = this.builtFor(target);
+    return { tag, base: base.ref, engine: this.engine };
+  }
+
   async start(target: Target, options: StartOptions): Promise<RunningTarget> {
     const name = target.decl.name;
     const { tag } = this.builtFor(target);

@@ -3,9 +3,12 @@
 // for containers (a unix socket's path, or the address of another host's engine, announced first by
 // "+e <address> <connect options as JSON>"), "+d <dir>" / "-d <dir>" for data folders, and
 // "+s <pid>" / "-s <pid>" for an engine's API service the harness started (ended last: the
-// containers are removed through it). When stdin closes (the harness exited,
+// containers are removed through it), and "+x <key> <{argv, env} as JSON>" / "-x <key>" for a
+// command that undoes what was made outside any engine (run after the containers, before the
+// services end). When stdin closes (the harness exited,
 // however it died) it ends every process group, removes every container still registered, and
 // then the folders, and exits. Same idea as testcontainers' Ryuk.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import Docker from 'dockerode';
@@ -16,6 +19,7 @@ const containers = new Map<string, string>(); // id -> unix socket path
 const dirs = new Set<string>();
 const engines = new Map<string, ConnectOptions>(); // another host's address -> how to connect
 const services = new Set<number>();
+const cleanups = new Map<string, { argv: string[]; env: Record<string, string> }>();
 
 function removeDirs(): void {
   for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
@@ -106,6 +110,15 @@ process.stdin.on('data', (chunk: string) => {
       } catch {
         // a line the harness did not write
       }
+    } else if (op === '+x' && args.length >= 2) {
+      try {
+        const c = JSON.parse(args.slice(1).join(' ')) as { argv: string[]; env?: Record<string, string> };
+        if (Array.isArray(c.argv) && c.argv.length) cleanups.set(args[0]!, { argv: c.argv, env: c.env ?? {} });
+      } catch {
+        // a line the harness did not write
+      }
+    } else if (op === '-x' && args.length === 1) {
+      cleanups.delete(args[0]!);
     } else if ((op === '+c' || op === '-c') && args.length === 2) {
       if (op === '+c') containers.set(args[1]!, args[0]!);
       else containers.delete(args[1]!);
@@ -115,6 +128,8 @@ process.stdin.on('data', (chunk: string) => {
 process.stdin.on('end', async () => {
   killGroups('SIGTERM');
   await Promise.all([...containers].map(([id, socket]) => removeContainer(socket, id)));
+  // Bounded: a cleanup that hangs must not keep the reaper (and the engine services) alive.
+  for (const { argv, env } of cleanups.values()) spawnSync(argv[0]!, argv.slice(1), { env: { ...process.env, ...env }, stdio: 'ignore', timeout: 120_000 });
   // The engine's API service after its containers; SIGTERM lets it clean up, as its owner would.
   for (const pid of services) signal(pid, 'SIGTERM');
   // Folders go once their processes are gone (a database writes to its folder until it exits).

@@ -68,6 +68,18 @@ export function registerEngine(address: string, connect: { sshKey?: string; know
   sidecar?.stdin?.write(`+e ${address} ${JSON.stringify(connect)}\n`);
 }
 
+/** A command that undoes what the harness made outside any engine (the deploy scenario's pulling
+ * host: a network namespace, its engine and its traffic rules), run by the sidecar after the
+ * containers are removed if the harness dies. `key` names it for the `-x` line. */
+export function registerCleanup(key: string, argv: string[], env: Record<string, string> = {}): void {
+  startSidecar();
+  sidecar?.stdin?.write(`+x ${key} ${JSON.stringify({ argv, env })}\n`);
+}
+
+export function unregisterCleanup(key: string): void {
+  sidecar?.stdin?.write(`-x ${key}\n`);
+}
+
 const engineKey = (socket: string) => (socket.startsWith('unix://') ? socket.slice('unix://'.length) : socket);
 
 /** Containers are removed through the engine's API by the sidecar: a unix socket's, or a registered host's. */

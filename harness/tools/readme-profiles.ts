@@ -25,7 +25,7 @@ export function profilesBlock(): string {
     RUNTIME_NAMES.map((name, i) => {
       const runtime = runtimeModule(name);
       const seconds = plannedSeconds(targets, scenarios, PROFILES[profile], profile, runtime, defaultOptions(options, profile));
-      return `${fmtDuration(seconds)}${i === 0 ? ' of load' : ''} on the ${name} runtime${runtime.can.images ? ' (image sizes included)' : ''}`;
+      return `${fmtDuration(seconds)}${i === 0 ? ' of load' : ''} on the ${name} runtime${runtime.can.images ? ' (image sizes and deploys included)' : ''}`;
     }).join(', ');
   const lines = (Object.keys(PROFILES) as ProfileName[]).map(
     (name) =>

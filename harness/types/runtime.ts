@@ -1,4 +1,5 @@
 // Runtimes, targets and services: what a runtime prepares, starts and samples (see harness/types.ts).
+import type { Engine } from '../docker/engine.ts';
 import type { ImageInfo, ServiceInfo, TargetDeclaration } from '../schema.ts';
 
 export type ProfileName = 'quick' | 'full';
@@ -205,6 +206,9 @@ export interface Runtime {
   pythons(): Promise<PythonOffer[]>;
   /** The target's image, for runtimes that build one (docker). */
   image?(target: Target): Promise<ImageInfo>;
+  /** The target's built image and its base image, with the engine on this machine that holds both
+   * (the deploy scenario pushes them to its registry); throws a UserError where they are not here. */
+  builtImage?(target: Target): { tag: string; base: string; engine: Engine };
   /** Stops everything this runtime started; safe to call more than once. */
   shutdown(): Promise<void>;
 }

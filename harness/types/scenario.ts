@@ -27,7 +27,7 @@ export interface ClaimRoundsContext {
   /** The claims still undecided on what was measured so far, the targets they need, and a line each; null when no claim rests on the scenario. */
   open(): { ids: string[]; targets: Set<string>; lines: string[] } | null;
   /** Records in the run's results how the claim rounds ended. */
-  done(record: Pick<RoundsRecord, 'rounds' | 'elapsedS' | 'stoppedBy' | 'open' | 'levels' | 'levelsFrom'> & { minRounds?: number }): void;
+  done(record: Pick<RoundsRecord, 'rounds' | 'elapsedS' | 'stoppedBy' | 'open' | 'levels' | 'levelsFrom'> & { minRounds?: number; budgetS?: number }): void;
 }
 
 /** The load generators of a run, chosen by flags (--loader, ...) and made once by the run; scenarios take every loader they use from here. */

@@ -16,7 +16,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'bench-cli-'));
 
 describe('bad input', () => {
   it.each([
-    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-counting, fixture-crash, fixture-hang, fixture-npm-fail, fixture-ok, fixture-python, fixture-slow-start, fixture-twin, fixture-versions, fixture-wrong, fixture-ws, fixture-ws-layer/],
+    [['run', '--targets', 'nope'], /Unknown target: "nope"\. Fix: --targets takes a comma-separated list of: fixture-blob, fixture-counting, fixture-crash, fixture-hang, fixture-npm-fail, fixture-ok, fixture-python, fixture-slow-start, fixture-twin, fixture-versions, fixture-wrong, fixture-ws, fixture-ws-layer/],
     [['run', '--scenarios', 'jsn'], /Unknown scenario: "jsn"\. Fix: --scenarios takes a comma-separated list of: json/],
     [['run', '--connections', '16,abc'], /--connections: "abc" is not a whole number from 1 to 10000\. Fix: .*--connections 16,64,256/],
     [['run', '--connections', '16,0'], /--connections: "0" is not a whole number/],

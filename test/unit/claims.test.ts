@@ -133,7 +133,8 @@ describe('the loader\'s floor', () => {
 
 describe('evaluating the claims of a run', () => {
   /** Every claim's id, with the beside rows that show whatever targets ran (other scenarios of the same targets). */
-  const allIds = () => withBeside(CLAIMS).filter((c) => !c.besideOf || c.besideKey).map((c) => c.id);
+  // A beside entry shows where its targets ran: one of other scenarios (a key), or one of node and django alone.
+  const allIds = () => withBeside(CLAIMS).filter((c) => !c.besideOf || c.besideKey || [c.numerator, c.denominator].every((t) => t === 'node' || t === 'django')).map((c) => c.id);
   const withLifecycle = (): RunResults => {
     const r = fakeResults();
     r.measurements.push(...fakeLifecycle('node', around(75), 40, 80e6, 75e6), ...fakeLifecycle('django', around(180).reverse(), 50, 300e6, 120e6));

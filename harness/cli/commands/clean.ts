@@ -2,6 +2,7 @@
 // nothing else, on this machine's engine or on the hosts named. Base images are kept unless
 // --bases is given: they are slow to rebuild.
 import type Docker from 'dockerode';
+import { DEPLOY_HOST, PullHost } from '../../deploy/pull-host.ts';
 import { requireEngine } from '../../docker/engine.ts';
 import { isKind, labelFilter } from '../../docker/labels.ts';
 import { parseHostAddress } from '../../hosts/address.ts';
@@ -11,7 +12,8 @@ import { parseFlags } from '../args.ts';
 
 export const cleanHelp = `Usage: npm run bench -- clean [--bases] [--host ADDR ...]
 
-Removes the containers and target images the harness made (by their bench.harness label).
+Removes the containers and target images the harness made (by their bench.harness label), and the
+deploy scenario's pulling host where a killed run left one (a network namespace, ${DEPLOY_HOST.dir}).
 --bases also removes the local base images built by \`images\` (and pulled official ones stay).
 --host ADDR cleans that engine instead of this machine's (ssh://, tcp://, unix://; repeat it for
 several hosts), as --target-host takes it: with --ssh-key, --ssh-known-hosts, --insecure-engines.`;
@@ -31,6 +33,7 @@ export async function cleanCommand(argv: string[]): Promise<number> {
     ? await Promise.all(hosts.map(async (h) => ({ name: h, docker: (await connectHost(parseHostAddress(h, '--host'), 'target', connect)).docker })))
     : [{ name: 'this machine', docker: (await requireEngine()).docker }];
   for (const { name, docker } of engines) await cleanEngine(docker, Boolean(values.bases), hosts.length ? ` on ${name}` : '');
+  if (!hosts.length && process.getuid?.() === 0 && (await PullHost.removeLeft())) console.log(`removed the deploy scenario's pulling host (${DEPLOY_HOST.prefix}h1, ${DEPLOY_HOST.dir}) that a run left`);
   return 0;
 }
 
