@@ -131,7 +131,8 @@ export async function executeRun(o: ExecuteOptions): Promise<void> {
   try {
     for (const { scenario, todo } of plan) {
       if (o.signal.aborted) break;
-      await startNeeded(scenario.services ?? []);
+      // Only for targets it will measure: a scenario every target skips (one this runtime cannot run) needs none.
+      if (todo.length) await startNeeded(scenario.services ?? []);
       progress.setContext(`${scenario.name}: `);
       const env = Object.assign({}, ...[...services.values()].map((s) => s.env)) as Record<string, string>;
       const missingServices = (scenario.services ?? []).filter((s) => serviceErrors.has(s.name) || !services.has(s.name));

@@ -51,10 +51,11 @@ export function servicesNeeded(scenarios: Scenario[]): ServiceDeclaration[] {
 /**
  * The services these targets need: those of every scenario that measures one of them on this
  * runtime, where the scenario needs it for that target with these workers (Scenario.needsService:
- * Redis serves a Node broadcast only with several workers).
+ * Redis serves a Node broadcast only with several workers), never one the scenario alone uses
+ * (ServiceDeclaration.scenarioOnly: the registry).
  */
 export function servicesFor(scenarios: Scenario[], targets: Target[], runtime: RuntimeAbilities, workers: number): ServiceDeclaration[] {
   return servicesNeeded(scenarios).filter((service) =>
-    targets.some((t) => scenarios.some((s) => s.services?.includes(service) && !skipReason(s, t, runtime) && (s.needsService?.(service, t, workers) ?? true))),
+    !service.scenarioOnly && targets.some((t) => scenarios.some((s) => s.services?.includes(service) && !skipReason(s, t, runtime) && (s.needsService?.(service, t, workers) ?? true))),
   );
 }

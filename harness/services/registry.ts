@@ -29,6 +29,8 @@ export const registryService: ServiceDeclaration = {
   config: REGISTRY_CONFIG,
   // The v2 API's base answers 200 with no authentication.
   ready: async (endpoint) => (await get(endpoint, '/v2/'))?.status === 200,
+  // Engines pull from it; no target is handed it.
+  scenarioOnly: true,
   env: () => ({}),
   docker: {
     dockerfile: 'docker/registry.Dockerfile',

@@ -154,6 +154,9 @@ export interface ServiceDeclaration {
   init?(endpoint: ServiceEndpoint): Promise<void>;
   /** The version the running server reports (recorded in results.json instead of the declared one). */
   serverVersion?(endpoint: ServiceEndpoint): Promise<string>;
+  /** Used by the scenario itself, not by the targets (the deploy scenario's registry): `serve` and
+   * `verify`, which start a target with what it needs, leave it out. */
+  scenarioOnly?: boolean;
   /** The environment handed to every target, e.g. { DATABASE_URL }. */
   env(endpoint: ServiceEndpoint): Record<string, string>;
   /** As a local process: the command for a free port and a fresh data folder (removed at stop, and by the reaper). */

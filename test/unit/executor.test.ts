@@ -130,6 +130,14 @@ describe('executor', () => {
       expect(runtime.events.filter((e) => e.includes('service'))).toEqual([]);
     });
 
+    it('starts no service for a scenario that every target skips (one this runtime cannot run)', async () => {
+      const images = { ...scenario({ name: 'images', services: [fakeService('registry')] }), runtimeNeeds: ['images'] as Scenario['runtimeNeeds'] };
+      const { runtime, options, by } = setup([target('a')], [images, scenario({ name: 'plain' })]);
+      await executeRun(options);
+      expect(by('a', 'images')).toMatchObject({ status: 'skipped' });
+      expect(runtime.events.filter((e) => e.includes('service'))).toEqual([]);
+    });
+
     it('fails the targets of a scenario whose service did not start, saying why, and runs the others', async () => {
       const { runtime, options, by } = setup([target('a')], [scenario({ name: 'needs-db', services: [fakeService('fakedb')] }), scenario({ name: 'plain' })], { failService: ['fakedb'] });
       await executeRun(options);

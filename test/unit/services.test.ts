@@ -70,4 +70,10 @@ describe('the services the targets need', () => {
     expect(servicesFor(scenarios, [target('ws', ['/ws/broadcast'])], runtime, 2)).toEqual([redis]);
     expect(servicesFor(scenarios, [target('plain', ['/json']), target('ws', ['/ws/broadcast'])], runtime, 2)).toEqual([redis]);
   });
+
+  it('leave out a service the scenario alone uses (the registry): serve and verify do not start it', () => {
+    const registry = { ...fakeService('registry'), scenarioOnly: true };
+    const deploy = scenario('deploy', ['/json'], [registry]);
+    expect(servicesFor([...scenarios, deploy], [target('dbonly', ['/json', '/db'])], runtime, 1)).toEqual([db]);
+  });
 });
