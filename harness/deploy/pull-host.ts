@@ -27,6 +27,12 @@ export interface PullHostOptions {
 /** The harness's own: 10.218.0.0/24 is not one of the test suite's subnets (10.213 to 10.217). */
 export const DEPLOY_HOST: PullHostOptions = { prefix: 'bench-p', subnet: '10.218.0', dir: '/tmp/bench-deploy-host' };
 
+/** test-hosts.sh's settings for the host; no sshd: the harness reaches its engine by its socket. */
+const envOf = (o: PullHostOptions): Record<string, string> => ({ BENCH_TEST_HOSTS_DIR: o.dir, BENCH_TEST_SUBNET: o.subnet, BENCH_TEST_HOSTS_PREFIX: o.prefix, BENCH_TEST_HOSTS_SSH: '0' });
+
+/** The host's engine socket (test-hosts.sh's unix:// service for host 1). */
+const socketOf = (o: PullHostOptions): string => path.join(o.dir, 'host1/podman.sock');
+
 /** A libpod API call over the host's engine socket: its status and whole body. */
 function libpod(socketPath: string, method: string, apiPath: string, signal?: AbortSignal): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -54,13 +60,13 @@ export class PullHost {
   private constructor(
     private readonly o: PullHostOptions,
     private readonly env: Record<string, string>,
-    version: string,
+    version: { Version: string; ApiVersion: string },
   ) {
     this.ip = `${o.subnet}.1`;
     this.gateway = `${o.subnet}.254`;
-    this.socketPath = path.join(o.dir, 'host1/podman.sock');
+    this.socketPath = socketOf(o);
     this.link = `${o.prefix}h1v`;
-    this.engine = { docker: dockerFor(`unix://${this.socketPath}`), name: 'podman', version, apiVersion: '', socket: `unix://${this.socketPath}`, owned: true };
+    this.engine = { docker: dockerFor(`unix://${this.socketPath}`), name: 'podman', version: version.Version, apiVersion: version.ApiVersion, socket: `unix://${this.socketPath}`, owned: true };
   }
 
   private static script(env: Record<string, string>, ...args: string[]) {
@@ -69,30 +75,34 @@ export class PullHost {
 
   /** Makes the host (after removing one a killed run left), or throws a UserError saying what is missing. */
   static async up(o: PullHostOptions = DEPLOY_HOST, log: (line: string) => void = () => {}): Promise<PullHost> {
-    // No sshd: the harness reaches the host's engine by its socket.
-    const env = { BENCH_TEST_HOSTS_DIR: o.dir, BENCH_TEST_SUBNET: o.subnet, BENCH_TEST_HOSTS_PREFIX: o.prefix, BENCH_TEST_HOSTS_SSH: '0' };
     if (process.getuid?.() !== 0) throw new UserError('The deploy scenario needs root: it makes its pulling host, a network namespace with its own engine and a rate-limited link.', 'Run it as root (sudo), or leave deploy out of --scenarios.');
+    const env = envOf(o);
     await PullHost.script(env, 'down');
     registerCleanup(`deploy-host-${o.prefix}`, ['bash', SCRIPT, 'down'], env);
+    const undo = async () => {
+      await PullHost.script(env, 'down');
+      unregisterCleanup(`deploy-host-${o.prefix}`);
+    };
     log(`deploy: making the pulling host (${o.prefix}h1, ${o.subnet}.1: a network namespace with its own Podman and image storage)`);
     const up = await PullHost.script(env, 'up', '1');
     if (up.exitCode !== 0) {
-      await PullHost.script(env, 'down');
-      unregisterCleanup(`deploy-host-${o.prefix}`);
+      await undo();
       throw new UserError(`The deploy scenario could not make its pulling host: ${String(up.all).trim().split('\n').slice(-3).join(' ')}`, 'It needs root, podman, iproute2 (ip and tc) and curl: see docker/test-hosts.sh.');
     }
-    const host = new PullHost(o, env, '');
-    const v = await host.engine.docker.version();
-    (host.engine as { version: string; apiVersion: string }).version = v.Version;
-    (host.engine as { version: string; apiVersion: string }).apiVersion = v.ApiVersion;
-    return host;
+    try {
+      return new PullHost(o, env, await dockerFor(`unix://${socketOf(o)}`).version());
+    } catch (error) {
+      // Made but not answering: taken down here, since no caller holds it to stop it.
+      await undo();
+      throw new UserError(`The deploy scenario's pulling host was made, but its engine did not answer: ${(error as Error).message}`, `See ${o.dir}/host1/engine.log while it is up (docker/test-hosts.sh up 1 with the same settings).`);
+    }
   }
 
   /** Takes down a host that a run left (killed while its reaper could not finish); true if there was one. */
   static async removeLeft(o: PullHostOptions = DEPLOY_HOST): Promise<boolean> {
     const links = await execa('ip', ['-o', 'link', 'show'], { reject: false });
     if (!fs.existsSync(o.dir) && !String(links.stdout).includes(`${o.prefix}br`)) return false;
-    const down = await PullHost.script({ BENCH_TEST_HOSTS_DIR: o.dir, BENCH_TEST_SUBNET: o.subnet, BENCH_TEST_HOSTS_PREFIX: o.prefix }, 'down');
+    const down = await PullHost.script(envOf(o), 'down');
     if (down.exitCode !== 0) throw new UserError(`Could not take down the deploy scenario's pulling host: ${String(down.all).trim()}`, 'Run `sudo bash docker/test-hosts.sh down` with BENCH_TEST_HOSTS_PREFIX=bench-p BENCH_TEST_SUBNET=10.218.0 BENCH_TEST_HOSTS_DIR=/tmp/bench-deploy-host.');
     return true;
   }
